@@ -1,0 +1,37 @@
+/**
+ * `last(selector)`: the selected value of the latest record in event time.
+ */
+import type { AggregateFunction } from "./aggregate-function.js";
+import {
+  cloneTimedValue,
+  emptyTimedValue,
+  restoreTimedValue,
+  snapshotTimedValue,
+  type TimedValue,
+} from "./timed-value.js";
+
+/**
+ * `selector(record)` of the record with the largest event time (the latest added among equal times);
+ * null for no records, e.g. `{ closePrice: last((t) => t.price) }`. The selector runs only for records
+ * that become the new last.
+ */
+export function last<T, V>(selector: (record: T) => V): AggregateFunction<T, TimedValue<V>, V | null> {
+  return {
+    kind: "last",
+    create: emptyTimedValue,
+    add(acc, record, time) {
+      if (!acc.has || time >= acc.time) {
+        acc.value = selector(record);
+        acc.time = time;
+        acc.has = true;
+      }
+      return acc;
+    },
+    // `b` holds records added after `a`'s, so it wins ties.
+    merge: (a, b) => (b.has && (!a.has || b.time >= a.time) ? b : a),
+    result: (acc) => (acc.has ? (acc.value as V) : null),
+    clone: cloneTimedValue,
+    snapshot: snapshotTimedValue,
+    restore: (saved) => restoreTimedValue<V>("last", saved),
+  };
+}

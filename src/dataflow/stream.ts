@@ -1,0 +1,274 @@
+/**
+ * The typed stream API: Stream<T> with the stateless verbs (map, filter, flatMap, union, branch,
+ * withEventTime, keyBy) and sinks; KeyedStream<T, K> with the keyed verbs (window, process, dedupe, joins);
+ * WindowedStream and WindowResultStream for window aggregates, their late records and top-N.
+ * These builder classes refer to each other (a KeyedStream is a Stream whose window results are again keyed
+ * streams), and ES modules cannot evaluate such a class cycle across files, so they share this one file; the
+ * work itself is done by the operators they create.
+ */
+import type { AggregateResults, AggregateSpec } from "../aggregates/aggregate-function.js";
+import { type Duration, toMillis } from "../core/duration.js";
+import { PipelineDefinitionError } from "../core/errors.js";
+import { RouteOperator, RouteOutputOperator } from "../operators/branch.js";
+import { DedupeOperator } from "../operators/dedupe.js";
+import { EventTimeOperator } from "../operators/event-time.js";
+import { FilterOperator } from "../operators/filter.js";
+import { FlatMapOperator } from "../operators/flat-map.js";
+import { KeyByOperator } from "../operators/key-by.js";
+import { MapOperator } from "../operators/map.js";
+import { type KeyedProcessFunction, ProcessOperator } from "../operators/process.js";
+import { type TopNOptions, TopNOperator } from "../operators/top-n.js";
+import { UnionOperator } from "../operators/union.js";
+import type { Operator } from "../runtime/operator.js";
+import { SinkOperator } from "../sinks/sink-operator.js";
+import type { Sink } from "../sinks/sink.js";
+import { AggregateSet, type WindowResult } from "../windows/aggregate-set.js";
+import { AlignedWindowOperator } from "../windows/aligned-window-operator.js";
+import type { EmitMode } from "../windows/emit-mode.js";
+import { SessionWindowOperator } from "../windows/session-window-operator.js";
+import type { WindowAssigner } from "../windows/window-assigner.js";
+import type { LogicalStep } from "./logical-step.js";
+import type { Pipeline, StepOptions } from "./pipeline.js";
+
+export interface EventTimeSettings {
+  /** How far behind the newest event time a record may arrive and still be on time, e.g. "5s". */
+  readonly maxOutOfOrderness: Duration;
+  /** A partition with no data for this long (processing time) stops holding the watermark back, e.g. "30s". */
+  readonly idleTimeout?: Duration;
+}
+
+export class Stream<T> {
+  /** @internal */
+  constructor(
+    readonly pipeline: Pipeline,
+    /** @internal */ readonly step: LogicalStep,
+  ) {}
+
+  /** The id of the step that produces this stream. */
+  get id(): string {
+    return this.step.id;
+  }
+
+  /** One output per record, e.g. `s.map((r) => ({ ...r, tempF: r.temp * 1.8 + 32 }))`. */
+  map<R>(fn: (record: T) => R, options: StepOptions = {}): Stream<R> {
+    return this.then("map", () => new MapOperator(fn), options);
+  }
+
+  /** Keeps records for which `predicate` holds, e.g. `s.filter((r) => r.temp > 30)`. */
+  filter(predicate: (record: T) => boolean, options?: StepOptions): Stream<T>;
+  filter<S extends T>(predicate: (record: T) => record is S, options?: StepOptions): Stream<S>;
+  filter(predicate: (record: T) => boolean, options: StepOptions = {}): Stream<T> {
+    return this.then("filter", () => new FilterOperator(predicate), options);
+  }
+
+  /** Zero or more outputs per record, e.g. `s.flatMap((post) => post.tags)`. */
+  flatMap<R>(fn: (record: T) => Iterable<R>, options: StepOptions = {}): Stream<R> {
+    return this.then("flat-map", () => new FlatMapOperator(fn), options);
+  }
+
+  /** Merges streams of the same type, e.g. `a.union(b, c)`; the watermark is the minimum of the inputs'. */
+  union(...others: Stream<T>[]): Stream<T> {
+    const step = this.pipeline.addStep(
+      "union",
+      [this, ...others].map((s) => ({ step: s.step, edge: "main" as const })),
+      () => new UnionOperator(),
+    );
+    return new Stream<T>(this.pipeline, step);
+  }
+
+  /**
+   * Splits the stream into named outputs; each record goes to the first route whose predicate holds, e.g.
+   * `const { hot, cold } = s.branch({ hot: (r) => r.temp > 30, cold: () => true })`.
+   */
+  branch<N extends string>(routes: Record<N, (record: T) => boolean>, options: StepOptions = {}): Record<N, Stream<T>> {
+    const names = Object.keys(routes) as N[];
+    if (names.length === 0) throw new PipelineDefinitionError("branch needs at least one route");
+    const predicates = names.map((n) => routes[n]);
+    const router = this.pipeline.addStep(
+      "branch",
+      [{ step: this.step, edge: "main" }],
+      () => new RouteOperator(predicates) as Operator<unknown, unknown>,
+      options,
+    );
+    const outputs = {} as Record<N, Stream<T>>;
+    names.forEach((name, route) => {
+      const step = this.pipeline.addStep(
+        "branch-output",
+        [{ step: router, edge: "main" }],
+        () => new RouteOutputOperator(route) as Operator<unknown, unknown>,
+        { id: `${router.id}.${name}` },
+      );
+      outputs[name] = new Stream<T>(this.pipeline, step);
+    });
+    return outputs;
+  }
+
+  /**
+   * Takes event time from each record and makes watermarks, e.g.
+   * `s.withEventTime((r) => r.ts, { maxOutOfOrderness: "5s", idleTimeout: "30s" })`.
+   */
+  withEventTime(timestamp: (record: T) => number, settings: EventTimeSettings, options: StepOptions = {}): Stream<T> {
+    const maxOutOfOrderness = toMillis(settings.maxOutOfOrderness, "maxOutOfOrderness");
+    const idleTimeout = settings.idleTimeout === undefined ? undefined : toMillis(settings.idleTimeout, "idleTimeout");
+    const partitions = this.step.partitions;
+    return this.then(
+      "event-time",
+      () => new EventTimeOperator(timestamp, { maxOutOfOrderness, idleTimeout }, partitions),
+      options,
+    );
+  }
+
+  /** Groups by a key for keyed steps (windows, process, joins, dedupe), e.g. `s.keyBy((r) => r.deviceId)`. */
+  keyBy<K>(selector: (record: T) => K, options: StepOptions = {}): KeyedStream<T, K> {
+    const step = this.pipeline.addStep(
+      "key-by",
+      [{ step: this.step, edge: "main" }],
+      () => new KeyByOperator(selector) as Operator<unknown, unknown>,
+      options,
+    );
+    return new KeyedStream<T, K>(this.pipeline, step);
+  }
+
+  /** Windows over the whole stream (one global key, null), e.g. `s.windowAll(tumbling("10s")).aggregate({ n: count() })`. */
+  windowAll(assigner: WindowAssigner, options: WindowOptions = {}): WindowedStream<T, null> {
+    return this.keyBy(() => null, options.id === undefined ? {} : { id: `${options.id}.key` }).window(assigner, options);
+  }
+
+  /** Sends the stream to a sink, e.g. `s.to(collect())` or `s.to(ndjsonFile("out.ndjson"))`. */
+  to(sink: Sink<T>, options: StepOptions = {}): void {
+    this.pipeline.addStep(
+      "sink",
+      [{ step: this.step, edge: "main" }],
+      () => new SinkOperator(sink) as Operator<unknown, unknown>,
+      { ...options, sink: sink as Sink<unknown> },
+    );
+  }
+
+  /** @internal Adds a single-input step after this one. */
+  protected then<R>(verb: string, create: () => Operator<T, R>, options: StepOptions): Stream<R> {
+    const step = this.pipeline.addStep(
+      verb,
+      [{ step: this.step, edge: "main" }],
+      create as () => Operator<unknown, unknown>,
+      options,
+    );
+    return new Stream<R>(this.pipeline, step);
+  }
+}
+
+
+export class KeyedStream<T, K> extends Stream<T> {
+  /** Assigns records to windows per key, e.g. `keyed.window(tumbling("1m"), { allowedLateness: "30s" })`. */
+  window(assigner: WindowAssigner, options: WindowOptions = {}): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner, options);
+  }
+
+  /**
+   * Runs user code per record with per-key state and timers, e.g.
+   * `keyed.process({ onRecord(r, ctx) { const n = ctx.value<number>("n"); n.set((n.get() ?? 0) + 1); ctx.emit(n.get()!); } })`.
+   * The output stays keyed by the same key.
+   */
+  process<R>(fn: KeyedProcessFunction<T, K, R>, options: StepOptions = {}): KeyedStream<R, K> {
+    return this.keyedThen("process", () => new ProcessOperator<T, K, R>(fn), options);
+  }
+
+  /** Drops repeats of a key within `within` of event time of the last record let through, e.g. `keyed.dedupe({ within: "10m" })`. */
+  dedupe(settings: { within: Duration }, options: StepOptions = {}): KeyedStream<T, K> {
+    const within = toMillis(settings.within, "dedupe within");
+    return this.keyedThen("dedupe", () => new DedupeOperator<T>(within), options);
+  }
+
+  /** @internal Adds a single-input step whose output keeps this stream's keys. */
+  protected keyedThen<R>(verb: string, create: () => Operator<T, R>, options: StepOptions): KeyedStream<R, K> {
+    const step = this.pipeline.addStep(
+      verb,
+      [{ step: this.step, edge: "main" }],
+      create as () => Operator<unknown, unknown>,
+      options,
+    );
+    return new KeyedStream<R, K>(this.pipeline, step);
+  }
+}
+
+
+export interface WindowOptions extends StepOptions {
+  /** How long after a window's end a late record may still update it (default 0). */
+  readonly allowedLateness?: Duration;
+  /** Where records too late to count go: "dlq" (default) or "output" to take them with `.late()`. */
+  readonly late?: "dlq" | "output";
+}
+
+export interface AggregateOptions extends StepOptions {
+  /** "final" (default): one result per window at close; "updates": a result after every change. */
+  readonly emit?: EmitMode;
+}
+
+export class WindowedStream<T, K> {
+  /** @internal */
+  constructor(
+    private readonly input: Stream<T>,
+    private readonly assigner: WindowAssigner,
+    private readonly options: WindowOptions,
+  ) {}
+
+  /**
+   * Aggregates each key's window, e.g. `.aggregate({ n: count(), avgTemp: avg((r) => r.temp) })`.
+   */
+  aggregate<S extends AggregateSpec<T>>(
+    spec: S,
+    options: AggregateOptions = {},
+  ): WindowResultStream<WindowResult<K, AggregateResults<S>>, K, T> {
+    const assigner = this.assigner;
+    const settings = {
+      allowedLateness: toMillis(this.options.allowedLateness ?? 0, "allowedLateness"),
+      emit: options.emit ?? "final",
+    };
+    const create = (): Operator<unknown, unknown> => {
+      const aggregates = new AggregateSet<T>(spec);
+      return (
+        assigner.kind === "session"
+          ? new SessionWindowOperator<T>(assigner, aggregates, settings)
+          : new AlignedWindowOperator<T>(assigner, aggregates, settings)
+      ) as Operator<unknown, unknown>;
+    };
+    new AggregateSet<T>(spec); // check the spec now, so a bad name fails when the pipeline is built
+    const id = options.id ?? this.options.id;
+    const step = this.input.pipeline.addStep("window", [{ step: this.input.step, edge: "main" }], create, {
+      ...(id === undefined ? {} : { id }),
+    });
+    const result = new WindowResultStream<WindowResult<K, AggregateResults<S>>, K, T>(this.input.pipeline, step);
+    result.lateness = settings.allowedLateness;
+    return result;
+  }
+}
+
+export class WindowResultStream<R extends { key: K; windowStart: number; windowEnd: number }, K, T> extends KeyedStream<
+  R,
+  K
+> {
+  /** @internal */
+  lateness = 0;
+
+  /** The records that arrived too late for their window, as a stream (instead of the dead-letter ledger). */
+  late(options: StepOptions = {}): Stream<T> {
+    const step: LogicalStep = this.pipeline.addStep(
+      "late-output",
+      [{ step: this.step, edge: "late" }],
+      () => ({ processBatch: (batch, out) => out.emit(batch) }) as Operator<unknown, unknown>,
+      options,
+    );
+    return new Stream<T>(this.pipeline, step);
+  }
+
+  /**
+   * Keeps the `n` best rows of each window, ranked, e.g. `.topN(3, { by: (r) => r.n })` → rows with `rank` 1..3.
+   */
+  topN(n: number, settings: Omit<TopNOptions<R>, "n">, options: StepOptions = {}): KeyedStream<R & { rank: number }, K> {
+    return this.keyedThen(
+      "top-n",
+      () => new TopNOperator<R>({ allowedLateness: this.lateness, ...settings, n }),
+      options,
+    );
+  }
+}
+

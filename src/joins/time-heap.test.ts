@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { TimeHeap } from "./time-heap.js";
+
+describe("TimeHeap", () => {
+  it("pops values in time order, whatever the push order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: 50 })), (times) => {
+        const heap = new TimeHeap<number>();
+        times.forEach((t) => heap.push(t, t));
+        assert.equal(heap.size, times.length);
+        const popped: number[] = [];
+        while (heap.size > 0) {
+          assert.equal(heap.peekTime(), heap.peekTime());
+          const next = heap.peekTime();
+          assert.equal(heap.pop(), next);
+          popped.push(next);
+        }
+        assert.deepEqual(popped, [...times].sort((a, b) => a - b));
+        assert.equal(heap.peekTime(), Number.POSITIVE_INFINITY);
+      }),
+    );
+  });
+
+  it("interleaves pushes and pops and can be cleared", () => {
+    const heap = new TimeHeap<string>();
+    heap.push(5, "e");
+    heap.push(1, "a");
+    assert.equal(heap.pop(), "a");
+    heap.push(3, "c");
+    heap.push(4, "d");
+    assert.equal(heap.pop(), "c");
+    heap.clear();
+    assert.equal(heap.size, 0);
+  });
+});

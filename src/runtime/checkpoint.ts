@@ -1,0 +1,17 @@
+/**
+ * What a checkpoint holds: source positions, every step's snapshot (watermarks, windows, timers, join
+ * buffers) and the keyed state, taken at one barrier so they agree with each other. JSON-serialisable, so a
+ * durable store can commit it in one transaction and a new job can resume from it.
+ */
+import type { StateSnapshot } from "../state/state-backend.js";
+
+export interface Checkpoint {
+  readonly id: number;
+  readonly pipeline: string;
+  /** Reader position per source step id. */
+  readonly sources: Record<string, unknown>;
+  /** Snapshot per step id. */
+  readonly steps: Record<string, unknown>;
+  /** The state backend's contents. */
+  readonly state: StateSnapshot;
+}
