@@ -4,6 +4,7 @@
  */
 export { Pipeline, type StepOptions } from "./dataflow/pipeline.js";
 export { Stream, type EventTimeSettings } from "./dataflow/stream.js";
+export type { JoinWindow } from "./joins/index.js";
 export { KeyedStream, WindowedStream, WindowResultStream, type WindowOptions, type AggregateOptions } from "./dataflow/stream.js";
 export { tumbling, sliding, session, type WindowAssigner } from "./windows/window-assigner.js";
 export type { WindowResult } from "./windows/aggregate-set.js";

@@ -40,10 +40,9 @@ export interface ConformanceCase<T, R> {
 export function aggregateConformance<T, R>(name: string, c: ConformanceCase<T, R>): void {
   const equal = c.equal ?? ((actual: R, expected: R) => assert.deepStrictEqual(actual, expected));
   const numRuns = c.numRuns ?? 100;
-  const events = fc.array(
-    fc.record({ record: c.record, time: fc.integer({ min: 0, max: 20 }) }),
-    { maxLength: c.maxRecords ?? 60 },
-  );
+  const events = fc.array(fc.record({ record: c.record, time: fc.integer({ min: 0, max: 20 }) }), {
+    maxLength: c.maxRecords ?? 60,
+  });
   const cuts = fc.array(fc.nat(), { maxLength: 6 });
 
   test(`${name} conformance: no records gives the empty result`, () => {
@@ -53,7 +52,9 @@ export function aggregateConformance<T, R>(name: string, c: ConformanceCase<T, R
     equal(fn.result(fn.restore(JSON.parse(JSON.stringify(fn.snapshot(fn.create()))))), c.empty);
   });
 
-  test(`${name} conformance: merging the parts of any split equals one accumulator`, { skip: c.skip?.merge }, () => {
+  test(`${name} conformance: merging the parts of any split equals one accumulator`, {
+    skip: c.skip?.merge,
+  }, () => {
     fc.assert(
       fc.property(events, cuts, (input, rawCuts) => {
         const fn = c.make();
@@ -118,13 +119,15 @@ export function aggregateConformance<T, R>(name: string, c: ConformanceCase<T, R
 }
 
 /** A fresh accumulator with every record of `input` added, e.g. `fold(sum(id), [{ record: 1, time: 0 }])`. */
-// biome-ignore lint/suspicious/noExplicitAny: opaque accumulator
-export function fold<T>(fn: AggregateFunction<T, any, unknown>, input: readonly TimedRecord<T>[]): unknown {
+export function fold<T, Acc>(fn: AggregateFunction<T, Acc, unknown>, input: readonly TimedRecord<T>[]): Acc {
   return addAll(fn, fn.create(), input);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: opaque accumulator
-function addAll<T>(fn: AggregateFunction<T, any, unknown>, acc: unknown, input: readonly TimedRecord<T>[]): unknown {
+function addAll<T, Acc>(
+  fn: AggregateFunction<T, Acc, unknown>,
+  acc: Acc,
+  input: readonly TimedRecord<T>[],
+): Acc {
   for (const { record, time } of input) acc = fn.add(acc, record, time);
   return acc;
 }

@@ -15,7 +15,9 @@ export interface MeanAccumulator {
  * The mean of `selector(record)`; null for no records, e.g. `{ avgTemp: avg((r) => r.temp) }`.
  * Keeps the exact sum and count, so the mean of integers is correctly rounded while the sum stays within ±2^53.
  */
-export function avg<T>(selector: (record: T) => number): AggregateFunction<T, MeanAccumulator, number | null> {
+export function avg<T>(
+  selector: (record: T) => number,
+): AggregateFunction<T, MeanAccumulator, number | null> {
   return {
     kind: "avg",
     create: () => ({ sum: 0, count: 0 }),

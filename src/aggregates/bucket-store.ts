@@ -98,7 +98,11 @@ export class BucketStore {
       s.gaps.every((gap, i) => Number.isSafeInteger(gap) && (i === 0 || gap >= 1)) &&
       s.counts.every((count) => typeof count === "number" && count > 0 && Number.isFinite(count));
     if (!valid) {
-      throw new InvalidSnapshotError(kind, "{ gaps: integer[], counts: positive number[] } of equal length", saved);
+      throw new InvalidSnapshotError(
+        kind,
+        "{ gaps: integer[], counts: positive number[] } of equal length",
+        saved,
+      );
     }
     const store = new BucketStore();
     const gaps = s.gaps as number[];

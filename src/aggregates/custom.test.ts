@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { PipelineDefinitionError } from "../core/errors.js";
-import type { AggregateFunction } from "./aggregate-function.js";
 import { aggregateConformance } from "./aggregate-conformance.js";
+import type { AggregateFunction } from "./aggregate-function.js";
 import { aggregate } from "./custom.js";
 
 interface Reading {
@@ -35,8 +35,13 @@ test("aggregate wraps a user-defined accumulator with working defaults", () => {
   assert.deepEqual(fn.restore(JSON.parse(JSON.stringify(fn.snapshot(acc)))), acc);
 });
 
-test("aggregate is named \"aggregate\" unless given a kind", () => {
-  const fn = aggregate({ create: () => 0, add: (n: number) => n + 1, merge: (a, b) => a + b, result: (n) => n });
+test('aggregate is named "aggregate" unless given a kind', () => {
+  const fn = aggregate({
+    create: () => 0,
+    add: (n: number) => n + 1,
+    merge: (a, b) => a + b,
+    result: (n) => n,
+  });
   assert.equal(fn.kind, "aggregate");
 });
 

@@ -40,12 +40,17 @@ export interface AggregateDefinition<T, Acc, R> {
  * The accumulator above is plain JSON data, so the default clone, snapshot and restore fit it. Methods are
  * called on `definition` (so `this` works in a class-based definition); the user's errors are not caught.
  */
-export function aggregate<T, Acc, R>(definition: AggregateDefinition<T, Acc, R>): AggregateFunction<T, Acc, R> {
+export function aggregate<T, Acc, R>(
+  definition: AggregateDefinition<T, Acc, R>,
+): AggregateFunction<T, Acc, R> {
   const d = definition;
   const kind = d.kind ?? "aggregate";
   for (const method of ["create", "add", "merge", "result"] as const) {
     if (typeof d[method] !== "function") {
-      throw new PipelineDefinitionError(`aggregate "${kind}": ${method} must be a function`, { kind, method });
+      throw new PipelineDefinitionError(`aggregate "${kind}": ${method} must be a function`, {
+        kind,
+        method,
+      });
     }
   }
   return {

@@ -55,7 +55,7 @@ export class DDSketch {
     } else if (value < -this.minIndexable) {
       if (value === Number.NEGATIVE_INFINITY) throw notFinite(value);
       this.negative.add(Math.ceil(Math.log(-value) * this.inverseLogGamma), 1);
-    } else if (value === value) {
+    } else if (!Number.isNaN(value)) {
       this.zeroCount++;
     } else {
       throw notFinite(value);
@@ -75,32 +75,8 @@ export class DDSketch {
     // The extremes are known exactly.
     if (rank < 1) return this.min;
     if (rank >= this.count - 1) return this.max;
-    let seen = 0;
-    let estimate = this.max;
-    found: {
-      const negative = this.negative;
-      for (let index = negative.maxIndex; index >= negative.minIndex; index--) {
-        seen += negative.countAt(index);
-        if (seen > rank) {
-          estimate = -this.representative(index);
-          break found;
-        }
-      }
-      seen += this.zeroCount;
-      if (seen > rank) {
-        estimate = 0;
-        break found;
-      }
-      const positive = this.positive;
-      for (let index = positive.minIndex; index <= positive.maxIndex; index++) {
-        seen += positive.countAt(index);
-        if (seen > rank) {
-          estimate = this.representative(index);
-          break found;
-        }
-      }
-    }
-    return estimate < this.min ? this.min : estimate > this.max ? this.max : estimate;
+    // Bucket representatives can fall just outside the exact extremes; clamp them back.
+    return Math.min(Math.max(this.bucketValueAtRank(rank), this.min), this.max);
   }
 
   /** Adds every value of `other` (same relative accuracy) into this sketch, e.g. `a.merge(b)`. */
@@ -164,6 +140,24 @@ export class DDSketch {
     sketch.min = min;
     sketch.max = max;
     return sketch;
+  }
+
+  /** The representative value of the bucket holding the element of rank ⌊rank⌋, in sorted order. */
+  private bucketValueAtRank(rank: number): number {
+    let seen = 0;
+    const negative = this.negative;
+    for (let index = negative.maxIndex; index >= negative.minIndex; index--) {
+      seen += negative.countAt(index);
+      if (seen > rank) return -this.representative(index);
+    }
+    seen += this.zeroCount;
+    if (seen > rank) return 0;
+    const positive = this.positive;
+    for (let index = positive.minIndex; index <= positive.maxIndex; index++) {
+      seen += positive.countAt(index);
+      if (seen > rank) return this.representative(index);
+    }
+    return this.max;
   }
 
   private representative(index: number): number {

@@ -43,8 +43,9 @@ test("one AggregateSpec can mix every aggregate", () => {
   for (const [i, r] of readings.entries()) {
     for (const [k, fn] of fns) accs[k] = fn.add(accs[k], r, i);
   }
-  const row = Object.fromEntries(fns.map(([k, fn]) => [k, fn.result(accs[k])])) as
-    aggregates.AggregateResults<typeof spec>;
+  const row = Object.fromEntries(
+    fns.map(([k, fn]) => [k, fn.result(accs[k])]),
+  ) as aggregates.AggregateResults<typeof spec>;
   assert.equal(row.n, 3);
   assert.equal(row.avgTemp, 22);
   assert.equal(row.sensors, 2);

@@ -10,7 +10,7 @@ export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity" | "-0";
 export function encodeNumber(n: number): JsonNumber {
   if (n !== 0 && Number.isFinite(n)) return n;
   if (n === 0) return Object.is(n, -0) ? "-0" : 0;
-  if (n !== n) return "NaN";
+  if (Number.isNaN(n)) return "NaN";
   return n > 0 ? "Infinity" : "-Infinity";
 }
 

@@ -2,30 +2,41 @@
  * `min(selector)`: the smallest value of a numeric field.
  */
 import type { AggregateFunction } from "./aggregate-function.js";
-import { InvalidSnapshotError } from "./invalid-snapshot-error.js";
-import { decodeNumber, encodeNumber } from "./json-number.js";
+import {
+  cloneNumber,
+  emptyNumber,
+  type OptionalNumber,
+  restoreNumber,
+  snapshotNumber,
+} from "./optional-number.js";
 
 /**
  * The smallest `selector(record)`; null for no records, e.g. `{ coldest: min((r) => r.temp) }`.
  * Follows `Math.min`: a NaN in the input makes the result NaN.
  */
-export function min<T>(selector: (record: T) => number): AggregateFunction<T, number | null, number | null> {
+export function min<T>(selector: (record: T) => number): AggregateFunction<T, OptionalNumber, number | null> {
   return {
     kind: "min",
-    create: () => null,
+    create: emptyNumber,
     add(acc, record) {
       const value = selector(record);
-      return acc === null ? value : Math.min(acc, value);
+      if (acc.has) {
+        acc.value = Math.min(acc.value, value);
+      } else {
+        acc.value = value;
+        acc.has = true;
+      }
+      return acc;
     },
-    merge: (a, b) => (a === null ? b : b === null ? a : Math.min(a, b)),
-    result: (acc) => acc,
-    clone: (acc) => acc,
-    snapshot: (acc) => (acc === null ? null : encodeNumber(acc)),
-    restore(saved) {
-      if (saved === null) return null;
-      const n = decodeNumber(saved);
-      if (n === undefined) throw new InvalidSnapshotError("min", "a number or null", saved);
-      return n;
+    merge(a, b) {
+      if (!b.has) return a;
+      if (!a.has) return b;
+      a.value = Math.min(a.value, b.value);
+      return a;
     },
+    result: (acc) => (acc.has ? acc.value : null),
+    clone: cloneNumber,
+    snapshot: snapshotNumber,
+    restore: (saved) => restoreNumber("min", saved),
   };
 }

@@ -31,9 +31,8 @@ export function snapshotTimedValue<V>(acc: TimedValue<V>): unknown {
 export function restoreTimedValue<V>(kind: string, saved: unknown): TimedValue<V> {
   if (saved === null) return emptyTimedValue();
   const s = saved as { time?: unknown; value?: unknown };
+  // A selected `undefined` is dropped by JSON, so a missing value restores as undefined.
   const time = typeof saved === "object" ? decodeNumber(s.time) : undefined;
-  if (time === undefined || !("value" in s)) {
-    throw new InvalidSnapshotError(kind, "{ time: number, value } or null", saved);
-  }
+  if (time === undefined) throw new InvalidSnapshotError(kind, "{ time: number, value } or null", saved);
   return { has: true, time, value: s.value as V };
 }

@@ -71,7 +71,10 @@ test("beyond capacity, counts are upper bounds and every value above n / capacit
   const capacity = 6;
   const fn = topK((v: number) => v, capacity, { capacity });
   const skewed = fc.array(
-    fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 2 }),
+    fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 2 },
+    ),
     { maxLength: 300 },
   );
   fc.assert(
@@ -91,7 +94,11 @@ test("beyond capacity, counts are upper bounds and every value above n / capacit
         assert.ok(reported.length <= capacity);
         for (const { value, count } of reported) assert.ok(count >= (exact.get(value) ?? 0));
         for (const [value, count] of exact) {
-          if (count > input.length / capacity) assert.ok(reported.some((r) => r.value === value), `lost ${value}`);
+          if (count > input.length / capacity)
+            assert.ok(
+              reported.some((r) => r.value === value),
+              `lost ${value}`,
+            );
         }
       }
     }),
@@ -111,13 +118,38 @@ test("topK rejects a bad k or capacity and foreign snapshots", () => {
   for (const k of [0, -1, 2.5]) assert.throws(() => topK((v: number) => v, k), PipelineDefinitionError);
   assert.throws(() => topK((v: number) => v, 10, { capacity: 5 }), PipelineDefinitionError);
   const fn = topK((v: number) => v, 2, { capacity: 2 });
-  assert.throws(() => fn.restore({ evicted: false, counters: [[1, 1, 0], [2, 1, 0], [3, 1, 0]] }), InvalidSnapshotError);
-  assert.throws(() => fn.restore({ evicted: false, counters: [[1, 1, 0], [1, 2, 0]] }), InvalidSnapshotError);
+  assert.throws(
+    () =>
+      fn.restore({
+        evicted: false,
+        counters: [
+          [1, 1, 0],
+          [2, 1, 0],
+          [3, 1, 0],
+        ],
+      }),
+    InvalidSnapshotError,
+  );
+  assert.throws(
+    () =>
+      fn.restore({
+        evicted: false,
+        counters: [
+          [1, 1, 0],
+          [1, 2, 0],
+        ],
+      }),
+    InvalidSnapshotError,
+  );
   assert.throws(() => fn.restore({ counters: [] }), InvalidSnapshotError);
 });
 
 const small = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom("x", "y", "z"));
-aggregateConformance("topK (within capacity)", { make: () => topK((v: Value) => v, 5), record: small, empty: [] });
+aggregateConformance("topK (within capacity)", {
+  make: () => topK((v: Value) => v, 5),
+  record: small,
+  empty: [],
+});
 aggregateConformance("topK (beyond capacity)", {
   make: () => topK((v: Value) => v, 2, { capacity: 4 }),
   record: small,

@@ -27,11 +27,14 @@ export function topK<T, V extends CountedValue>(
   }
   const capacity = options.capacity ?? Math.max(10 * k, 100);
   if (!Number.isSafeInteger(capacity) || capacity < k) {
-    throw new PipelineDefinitionError(`topK: capacity must be an integer of at least k (${k}), got ${capacity}`, {
-      kind: "topK",
-      k,
-      capacity,
-    });
+    throw new PipelineDefinitionError(
+      `topK: capacity must be an integer of at least k (${k}), got ${capacity}`,
+      {
+        kind: "topK",
+        k,
+        capacity,
+      },
+    );
   }
   return {
     kind: "topK",

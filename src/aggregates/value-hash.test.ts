@@ -21,6 +21,11 @@ test("strings and numbers with the same text hash differently", () => {
   assert.notEqual(hashOf(""), hashOf(0));
 });
 
+test("values of other types from untyped callers hash as their string form", () => {
+  assert.equal(hashOf(true as never), hashOf("true"));
+  assert.equal(hashOf(null as never), hashOf("null"));
+});
+
 test("similar strings hash differently, trailing NUL and odd lengths included", () => {
   const seen = new Set<string>();
   for (const s of ["", "a", "b", "ab", "ba", "a\u0000", "\u0000a", "abc", "abd", "user-1", "user-10"]) {

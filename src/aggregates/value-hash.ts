@@ -27,7 +27,7 @@ export function hashValue(value: string | number, out: Uint32Array): void {
   let b: number;
   let length: number;
   if (typeof value === "number") {
-    if (value !== value) {
+    if (Number.isNaN(value)) {
       a = NUMBER_SEED_A ^ 0x7ff80000;
       b = NUMBER_SEED_B ^ 0x7ff80000;
     } else {
@@ -39,17 +39,19 @@ export function hashValue(value: string | number, out: Uint32Array): void {
     }
     length = 8;
   } else {
+    // Other values from untyped callers (booleans, bigints, null) hash as their string form.
+    const text = typeof value === "string" ? value : String(value);
     a = STRING_SEED_A;
     b = STRING_SEED_B;
-    const n = value.length;
+    const n = text.length;
     let i = 0;
     for (; i + 1 < n; i += 2) {
-      const k = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
+      const k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
       a = laneA(a, k);
       b = laneB(b, k);
     }
     if (i < n) {
-      const k = value.charCodeAt(i);
+      const k = text.charCodeAt(i);
       a = laneA(a, k);
       b = laneB(b, k);
     }

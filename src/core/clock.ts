@@ -15,7 +15,6 @@ export class SystemClock implements Clock {
   }
   schedule(delayMs: number, fn: () => void): () => void {
     const handle = setTimeout(fn, delayMs);
-    handle.unref?.();
     return () => clearTimeout(handle);
   }
 }

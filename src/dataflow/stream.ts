@@ -19,6 +19,13 @@ import { MapOperator } from "../operators/map.js";
 import { type KeyedProcessFunction, ProcessOperator } from "../operators/process.js";
 import { type TopNOptions, TopNOperator } from "../operators/top-n.js";
 import { UnionOperator } from "../operators/union.js";
+import {
+  IntervalJoinOperator,
+  type JoinWindow,
+  TemporalJoinOperator,
+  WindowCoGroupOperator,
+  WindowJoinOperator,
+} from "../joins/index.js";
 import type { Operator } from "../runtime/operator.js";
 import { SinkOperator } from "../sinks/sink-operator.js";
 import type { Sink } from "../sinks/sink.js";
@@ -26,7 +33,7 @@ import { AggregateSet, type WindowResult } from "../windows/aggregate-set.js";
 import { AlignedWindowOperator } from "../windows/aligned-window-operator.js";
 import type { EmitMode } from "../windows/emit-mode.js";
 import { SessionWindowOperator } from "../windows/session-window-operator.js";
-import type { WindowAssigner } from "../windows/window-assigner.js";
+import type { AlignedWindows, WindowAssigner } from "../windows/window-assigner.js";
 import type { LogicalStep } from "./logical-step.js";
 import type { Pipeline, StepOptions } from "./pipeline.js";
 
@@ -55,8 +62,8 @@ export class Stream<T> {
   }
 
   /** Keeps records for which `predicate` holds, e.g. `s.filter((r) => r.temp > 30)`. */
-  filter(predicate: (record: T) => boolean, options?: StepOptions): Stream<T>;
   filter<S extends T>(predicate: (record: T) => record is S, options?: StepOptions): Stream<S>;
+  filter(predicate: (record: T) => boolean, options?: StepOptions): Stream<T>;
   filter(predicate: (record: T) => boolean, options: StepOptions = {}): Stream<T> {
     return this.then("filter", () => new FilterOperator(predicate), options);
   }
@@ -176,6 +183,98 @@ export class KeyedStream<T, K> extends Stream<T> {
   dedupe(settings: { within: Duration }, options: StepOptions = {}): KeyedStream<T, K> {
     const within = toMillis(settings.within, "dedupe within");
     return this.keyedThen("dedupe", () => new DedupeOperator<T>(within), options);
+  }
+
+  /**
+   * Window join: pairs the records of both streams with the same key in the same window, emitted when the
+   * window closes, e.g. `clicks.windowJoin(views, tumbling("1m"), (click, view, w) => ({ click, view }))`.
+   */
+  windowJoin<R, O>(
+    other: KeyedStream<R, K>,
+    assigner: AlignedWindows,
+    join: (left: T, right: R, window: JoinWindow) => O,
+    options: StepOptions = {},
+  ): KeyedStream<O, K> {
+    return this.twoInput("window-join", other, () => new WindowJoinOperator<T, R, O>({ assigner, join }), options);
+  }
+
+  /**
+   * Window co-group: per key and window, both sides' records as lists (either may be empty), e.g.
+   * `a.windowCoGroup(b, tumbling("10s"), (as, bs, key, w) => (as.length && bs.length ? [{ key, w }] : []))`.
+   */
+  windowCoGroup<R, O>(
+    other: KeyedStream<R, K>,
+    assigner: AlignedWindows,
+    coGroup: (lefts: T[], rights: R[], key: K, window: JoinWindow) => Iterable<O>,
+    options: StepOptions = {},
+  ): KeyedStream<O, K> {
+    return this.twoInput(
+      "window-co-group",
+      other,
+      () => new WindowCoGroupOperator<T, R, O, K>({ assigner, coGroup }),
+      options,
+    );
+  }
+
+  /**
+   * Interval join: pairs l and r with the same key when r.time ∈ [l.time + lower, l.time + upper] (ms, both
+   * inclusive; negative allowed), emitted as soon as both are there, e.g.
+   * `orders.intervalJoin(shipments, { lower: 0, upper: "1h" }, (o, s) => ({ o, s }))`.
+   */
+  intervalJoin<R, O>(
+    other: KeyedStream<R, K>,
+    bounds: { lower: number | Duration; upper: number | Duration },
+    join: (left: T, right: R) => O,
+    options: StepOptions = {},
+  ): KeyedStream<O, K> {
+    const ms = (d: number | Duration, what: string) => (typeof d === "number" ? d : toMillis(d, what));
+    const lower = ms(bounds.lower, "interval join lower bound");
+    const upper = ms(bounds.upper, "interval join upper bound");
+    if (lower > upper) throw new PipelineDefinitionError(`interval join needs lower ≤ upper, got [${lower}, ${upper}]`);
+    return this.twoInput("interval-join", other, () => new IntervalJoinOperator<T, R, O>({ lower, upper, join }), options);
+  }
+
+  /**
+   * Temporal join: looks each record up in the keyed table that `changelog` builds (upserts, and deletes
+   * when `isDelete` says so), as of the record's event time; results come once the watermark passes it, e.g.
+   * `orders.temporalJoin(rates, (order, rate) => ({ ...order, eur: order.usd * (rate?.rate ?? NaN) }))`.
+   */
+  temporalJoin<C, O>(
+    changelog: KeyedStream<C, K>,
+    join: (record: T, row: C | undefined) => O,
+    options: StepOptions & { isDelete?: (change: C) => boolean; inner?: boolean } = {},
+  ): KeyedStream<O, K> {
+    const { isDelete, inner, ...stepOptions } = options;
+    return this.twoInput(
+      "temporal-join",
+      changelog,
+      () =>
+        new TemporalJoinOperator<T, C, O>({
+          join,
+          ...(isDelete === undefined ? {} : { isDelete }),
+          ...(inner === undefined ? {} : { inner }),
+        }),
+      stepOptions,
+    );
+  }
+
+  /** @internal Adds a two-input step (this stream is input 0) whose output is keyed like its inputs. */
+  protected twoInput<R, O>(
+    verb: string,
+    other: KeyedStream<R, K>,
+    create: () => Operator<unknown, O>,
+    options: StepOptions,
+  ): KeyedStream<O, K> {
+    const step = this.pipeline.addStep(
+      verb,
+      [
+        { step: this.step, edge: "main" },
+        { step: other.step, edge: "main" },
+      ],
+      create as () => Operator<unknown, unknown>,
+      options,
+    );
+    return new KeyedStream<O, K>(this.pipeline, step);
   }
 
   /** @internal Adds a single-input step whose output keeps this stream's keys. */

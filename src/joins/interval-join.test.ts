@@ -85,6 +85,31 @@ describe("IntervalJoinOperator", () => {
     assert.equal(operator.stateSize(), 0);
   });
 
+  it("keeps records that can still match at exactly the watermark", () => {
+    // Each key has an older record, so the watermark's eviction visits it while the newer one is at its edge.
+    const { harness: h } = joinHarness(-2, 3);
+    h.push([L(0), L(1)], [9, 10], { keys: ["a", "a"], input: 0 });
+    h.push([R(0), R(1)], [9, 10], { keys: ["b", "b"], input: 1 });
+    watermark(h, 12);
+    // Left 10 can meet a right at 13 once W = 13; right 10 can meet a left at 12 at W = 12.
+    h.push([L(2)], [12], { keys: ["b"], input: 0 });
+    watermark(h, 13);
+    h.push([R(2)], [13], { keys: ["a"], input: 1 });
+    assert.deepEqual(h.values(), ["L2+R1", "L1+R2"]);
+    // A record whose deadline equals W on arrival is still buffered.
+    h.push([L(3)], [13], { keys: ["c"], input: 0 }); // upper 3: rights up to 16
+    watermark(h, 16);
+    h.push([R(3)], [16], { keys: ["c"], input: 1 });
+    assert.deepEqual(h.values().slice(2), ["L3+R3"]);
+    const edge = joinHarness(0, 0).harness;
+    watermark(edge, 5);
+    edge.push([R(1)], [5], { keys: ["k"], input: 1 });
+    edge.push([L(1)], [5], { keys: ["k"], input: 0 });
+    edge.push([L(2)], [5], { keys: ["j"], input: 0 });
+    edge.push([R(2)], [5], { keys: ["j"], input: 1 });
+    assert.deepEqual(edge.values(), ["L1+R1", "L2+R2"]);
+  });
+
   it("does not buffer a record that nothing still to come could match", () => {
     const { operator, harness: h } = joinHarness(-10, -5);
     watermark(h, 100);

@@ -154,10 +154,16 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
       const kb = evictions.pop();
       if (kb.nextEviction !== due) continue; // superseded by an earlier deadline, or the key is gone
       kb.nextEviction = Number.POSITIVE_INFINITY;
-      this.buffered -= kb.lefts.dropTo(kb.lefts.lowerBound(leftBound));
-      this.buffered -= kb.rights.dropTo(kb.rights.lowerBound(rightBound));
-      if (kb.lefts.size === 0 && kb.rights.size === 0) this.buffers.delete(kb.key);
-      else this.schedule(kb, this.deadlineOf(kb));
+      const { lefts, rights } = kb;
+      const leftKeep = lefts.lowerBound(leftBound);
+      const rightKeep = rights.lowerBound(rightBound);
+      if (leftKeep === lefts.times.length && rightKeep === rights.times.length) {
+        this.buffered -= lefts.size + rights.size;
+        this.buffers.delete(kb.key);
+        continue;
+      }
+      this.buffered -= lefts.dropTo(leftKeep) + rights.dropTo(rightKeep);
+      this.schedule(kb, this.deadlineOf(kb));
     }
   }
 

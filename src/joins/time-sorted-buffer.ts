@@ -4,10 +4,10 @@
  * interval join keeps one per key and side; the temporal join keeps each key's versions in one.
  */
 export class TimeSortedBuffer<T> {
-  /** Event times, ascending from `head`; read-only outside this class. */
-  readonly times: number[] = [];
-  /** The records, parallel to `times`; read-only outside this class. */
-  readonly items: T[] = [];
+  /** Event times, ascending from `head`; read-only outside this class (and replaced when the buffer compacts). */
+  times: number[] = [];
+  /** The records, parallel to `times`; read-only outside this class (and replaced when the buffer compacts). */
+  items: T[] = [];
   /** Index of the oldest live record; slots before it are dead. */
   head = 0;
 
@@ -62,21 +62,18 @@ export class TimeSortedBuffer<T> {
   dropTo(index: number): number {
     const dropped = index - this.head;
     if (dropped <= 0) return 0;
-    const times = this.times;
-    const items = this.items;
-    const n = times.length;
+    const n = this.times.length;
     if (index >= n) {
-      times.length = 0;
-      items.length = 0;
+      // Fresh arrays: cheaper than truncating (setting `length` is a slow path in V8).
+      this.times = [];
+      this.items = [];
       this.head = 0;
     } else if (index * 2 >= n) {
-      times.copyWithin(0, index);
-      items.copyWithin(0, index);
-      times.length = n - index;
-      items.length = n - index;
+      this.times = this.times.slice(index);
+      this.items = this.items.slice(index);
       this.head = 0;
     } else {
-      items.fill(undefined as T, this.head, index); // let the dropped records be collected
+      this.items.fill(undefined as T, this.head, index); // let the dropped records be collected
       this.head = index;
     }
     return dropped;

@@ -1,0 +1,88 @@
+/**
+ * Runs one Nexmark query in-process over the generator: the same events that `nexmark generate` writes for
+ * the same options. Results go to an NDJSON file (for updating queries, the final row per key) or are only
+ * counted; the run reports throughput.
+ */
+import { SluiceError } from "../core/errors.js";
+import { Pipeline } from "../dataflow/pipeline.js";
+import { discard } from "../sinks/count-sink.js";
+import { NdjsonFileSink } from "../sinks/ndjson-file-sink.js";
+import type { Sink } from "../sinks/sink.js";
+import { UpsertFileSink } from "../sinks/upsert-file-sink.js";
+import type { NexmarkGeneratorOptions } from "./generator-config.js";
+import { NEXMARK_QUERIES, type NexmarkRow, nexmarkQuery } from "./queries/index.js";
+import { nexmarkSource } from "./source.js";
+
+export interface NexmarkRunOptions extends NexmarkGeneratorOptions {
+  /** Query name, e.g. "q5". */
+  readonly query: string;
+  readonly events: number;
+  /** NDJSON file for the results; without it they are counted and dropped. */
+  readonly output?: string;
+  /** Events per source batch (default 4096). */
+  readonly batchSize?: number;
+}
+
+export interface NexmarkRunResult {
+  readonly query: string;
+  readonly events: number;
+  /** Result rows produced (for updating queries: updates, not final rows). */
+  readonly rows: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+}
+
+/** Builds the pipeline for a query: generator → event time (dateTime, 4 s bound) → query → sink. */
+export function nexmarkPipeline(options: NexmarkRunOptions, sink: Sink<NexmarkRow>): Pipeline {
+  const query = nexmarkQuery(options.query);
+  if (query === undefined) {
+    throw new SluiceError(
+      `unknown Nexmark query "${options.query}"; choose one of ${Object.keys(NEXMARK_QUERIES).join(", ")}`,
+      "unknown_query",
+    );
+  }
+  const p = new Pipeline(`nexmark-${query.name}`);
+  const events = p
+    .source("nexmark", nexmarkSource({ ...options, ...(options.batchSize ? { batchSize: options.batchSize } : {}) }))
+    .withEventTime((e) => e.dateTime, { maxOutOfOrderness: "4s" }, { id: "event-time" });
+  query.build(events).to(sink, { id: "results" });
+  return p;
+}
+
+/** Runs a query to the end of its events, e.g. `await runNexmarkQuery({ query: "q5", events: 1_000_000 })`. */
+export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<NexmarkRunResult> {
+  const query = nexmarkQuery(options.query);
+  let rows = 0;
+  let sink: Sink<NexmarkRow>;
+  if (options.output === undefined) {
+    const counter = discard<NexmarkRow>();
+    sink = { kind: "count", write: (items) => counter.write(items) };
+    sink = counter;
+  } else if (query?.upsertKey !== undefined) {
+    const keyColumns = query.upsertKey;
+    sink = new UpsertFileSink<NexmarkRow>(options.output, (row) => keyColumns.map((c) => String(row[c])).join("\u0000"));
+  } else {
+    sink = new NdjsonFileSink<NexmarkRow>(options.output);
+  }
+  const counted: Sink<NexmarkRow> = {
+    kind: sink.kind,
+    open: (ctx) => sink.open?.(ctx),
+    write: (items, times) => {
+      rows += items.length;
+      sink.write(items, times);
+    },
+    end: () => sink.end?.(),
+    close: () => sink.close?.(),
+  };
+  const pipeline = nexmarkPipeline(options, counted);
+  const started = process.hrtime.bigint();
+  await pipeline.run();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    query: options.query,
+    events: options.events,
+    rows,
+    seconds,
+    eventsPerSecond: options.events / seconds,
+  };
+}
