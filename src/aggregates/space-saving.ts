@@ -4,7 +4,11 @@
  * every reported count is an upper bound, `count − error` is a lower bound, and every value seen more than
  * n / capacity times is kept. Counts are exact while no more than `capacity` distinct values were seen.
  * Counters sit in a min-heap (by slot, through index arrays) so the smallest is found in O(1) and a bump
- * costs O(log capacity), without allocating. Merging follows Agarwal et al. (2012, "Mergeable summaries").
+ * costs O(log capacity), without allocating. Merging follows Parallel Space Saving (Cafaro, Pulimeno &
+ * Tempesta, 2016; ClickHouse's topK merges the same way): a value missing from one side is counted there at
+ * that side's minimum, then the largest `capacity` counters are kept. Here the minimum is only added once
+ * that side has evicted something (before that, a missing value really has count 0), which keeps merges of
+ * small summaries exact.
  */
 import { InvalidSnapshotError } from "./invalid-snapshot-error.js";
 

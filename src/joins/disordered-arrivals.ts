@@ -19,11 +19,20 @@ export interface ScheduledRecord<T> {
 }
 
 export type ScheduleStep<T> =
-  | { readonly kind: "data"; readonly input: 0 | 1; readonly items: T[]; readonly times: number[]; readonly keys: unknown[] }
+  | {
+      readonly kind: "data";
+      readonly input: 0 | 1;
+      readonly items: T[];
+      readonly times: number[];
+      readonly keys: unknown[];
+    }
   | { readonly kind: "watermark"; readonly input: 0 | 1; readonly time: number };
 
 /** Orders `records` by time + delay (ties in given order) and cuts them into batches with watermarks. */
-export function disorderedSchedule<T>(records: readonly ScheduledRecord<T>[], maxDisorder: number): ScheduleStep<T>[] {
+export function disorderedSchedule<T>(
+  records: readonly ScheduledRecord<T>[],
+  maxDisorder: number,
+): ScheduleStep<T>[] {
   const order = records
     .map((record, index) => ({ record, index }))
     .sort((a, b) => a.record.time + a.record.delay - (b.record.time + b.record.delay) || a.index - b.index)
@@ -51,7 +60,12 @@ export function disorderedSchedule<T>(records: readonly ScheduledRecord<T>[], ma
 }
 
 /** Plays steps [from, to) of `steps` into `harness`. */
-export function play<T, O>(harness: OperatorHarness<unknown, O>, steps: readonly ScheduleStep<T>[], from = 0, to = steps.length): void {
+export function play<T, O>(
+  harness: OperatorHarness<unknown, O>,
+  steps: readonly ScheduleStep<T>[],
+  from = 0,
+  to = steps.length,
+): void {
   for (let s = from; s < to; s++) {
     const step = steps[s]!;
     if (step.kind === "data") harness.push(step.items, step.times, { keys: step.keys, input: step.input });
@@ -76,7 +90,10 @@ export interface JoinRun<O> {
 }
 
 /** Plays all of `steps` into a fresh operator, then ends both inputs. */
-export function runThrough<T, O>(make: () => Operator<unknown, O>, steps: readonly ScheduleStep<T>[]): JoinRun<O> {
+export function runThrough<T, O>(
+  make: () => Operator<unknown, O>,
+  steps: readonly ScheduleStep<T>[],
+): JoinRun<O> {
   const harness = new OperatorHarness(make(), { inputs: 2 });
   play(harness, steps);
   harness.end();
@@ -88,7 +105,11 @@ export function runThrough<T, O>(make: () => Operator<unknown, O>, steps: readon
  * into a fresh operator in a fresh harness, re-announces each input's last watermark (as restarted sources
  * do), plays the rest and ends: the combined output must equal `runThrough`'s.
  */
-export function runWithRestore<T, O>(make: () => Operator<unknown, O>, steps: readonly ScheduleStep<T>[], at: number): JoinRun<O> {
+export function runWithRestore<T, O>(
+  make: () => Operator<unknown, O>,
+  steps: readonly ScheduleStep<T>[],
+  at: number,
+): JoinRun<O> {
   const before = new OperatorHarness(make(), { inputs: 2 });
   play(before, steps, 0, at);
   before.barrier(1);
@@ -97,7 +118,8 @@ export function runWithRestore<T, O>(make: () => Operator<unknown, O>, steps: re
   operator.restore?.(saved.operator);
   const after = new OperatorHarness(operator, { inputs: 2 });
   const marks = watermarksBefore(steps, at);
-  for (const input of [0, 1] as const) if (marks[input] !== Number.NEGATIVE_INFINITY) after.watermark(marks[input], input);
+  for (const input of [0, 1] as const)
+    if (marks[input] !== Number.NEGATIVE_INFINITY) after.watermark(marks[input], input);
   play(after, steps, at);
   after.end();
   return {

@@ -9,12 +9,13 @@
  * watermark go to the dead-letter ledger, state is cleaned as the watermark passes, and `snapshot()` is
  * plain JSON (so records and keys must be JSON-serialisable to be checkpointed).
  */
-export {
-  WindowCoGroupOperator,
-  WindowJoinOperator,
-  type JoinWindow,
-  type WindowCoGroupOptions,
-  type WindowJoinOptions,
-} from "./window-join.js";
+
 export { IntervalJoinOperator, type IntervalJoinOptions } from "./interval-join.js";
 export { TemporalJoinOperator, type TemporalJoinOptions } from "./temporal-join.js";
+export {
+  type JoinWindow,
+  WindowCoGroupOperator,
+  type WindowCoGroupOptions,
+  WindowJoinOperator,
+  type WindowJoinOptions,
+} from "./window-join.js";

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { OperatorHarness } from "../testing/operator-harness.js";
-import { disorderedSchedule, runThrough, runWithRestore, type ScheduledRecord } from "./disordered-arrivals.js";
+import {
+  disorderedSchedule,
+  runThrough,
+  runWithRestore,
+  type ScheduledRecord,
+} from "./disordered-arrivals.js";
 import { IntervalJoinOperator } from "./interval-join.js";
 
 interface Rec {
@@ -37,7 +42,10 @@ describe("IntervalJoinOperator", () => {
     // A left arriving after the rights: l.time ∈ [r.time - 3, r.time + 2]; rights come in time order.
     h.push([L(2)], [12], { keys: ["a"], input: 0 });
     assert.deepEqual(h.values().slice(3), ["L2+R3", "L2+R4", "L2+R5"]);
-    assert.deepEqual(h.output.slice(3).map((r) => r.time), [12, 13, 14]);
+    assert.deepEqual(
+      h.output.slice(3).map((r) => r.time),
+      [12, 13, 14],
+    );
   });
 
   it("only joins equal keys (SameValueZero)", () => {
@@ -64,7 +72,10 @@ describe("IntervalJoinOperator", () => {
     watermark(h, 18);
     h.push([R(1), R(2)], [17, 18], { keys: ["a", "a"], input: 1 });
     assert.deepEqual(h.values(), ["L1+R2"]);
-    assert.deepEqual(h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]), [["late", R(1), 17]]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]),
+      [["late", R(1), 17]],
+    );
   });
 
   it("drops a left record once W > l.time + upper and a right record once W > r.time - lower", () => {
@@ -75,12 +86,20 @@ describe("IntervalJoinOperator", () => {
     watermark(h, 12);
     assert.equal(operator.stateSize(), 2, "the right at 10 can still meet a left up to 12");
     watermark(h, 13);
-    assert.equal(operator.stateSize(), 1, "W = 13 > 10 - (-2): the right is gone; the left can still meet a right at 13");
+    assert.equal(
+      operator.stateSize(),
+      1,
+      "W = 13 > 10 - (-2): the right is gone; the left can still meet a right at 13",
+    );
     h.push([R(2)], [13], { keys: ["a"], input: 1 });
     assert.deepEqual(h.values(), ["L1+R2"]);
     assert.equal(operator.stateSize(), 2);
     watermark(h, 14);
-    assert.equal(operator.stateSize(), 1, "W = 14 > 10 + 3: the left is gone, the right at 13 waits for lefts up to 15");
+    assert.equal(
+      operator.stateSize(),
+      1,
+      "W = 14 > 10 + 3: the left is gone, the right at 13 waits for lefts up to 15",
+    );
     watermark(h, 16);
     assert.equal(operator.stateSize(), 0);
   });
@@ -152,7 +171,10 @@ describe("IntervalJoinOperator", () => {
     assert.throws(() => new IntervalJoinOperator({ lower: 5, upper: 4, join: pair }), RangeError);
     assert.throws(() => new IntervalJoinOperator({ lower: Number.NaN, upper: 4, join: pair }), RangeError);
     assert.throws(() => new IntervalJoinOperator({ lower: 0, upper: 4 } as never), TypeError);
-    assert.throws(() => joinHarness(0, 1).harness.push([L(1)], [1], { input: 1 }), /input 1 of a join is not keyed/);
+    assert.throws(
+      () => joinHarness(0, 1).harness.push([L(1)], [1], { input: 1 }),
+      /input 1 of a join is not keyed/,
+    );
   });
 
   it("continues identically after snapshot → JSON → restore, and keeps lateness across it", () => {
@@ -160,7 +182,14 @@ describe("IntervalJoinOperator", () => {
     const records: ScheduledRecord<Rec>[] = [];
     for (let i = 0; i < 60; i++) {
       const input = (i % 3 === 0 ? 1 : 0) as 0 | 1;
-      records.push({ input, key: i % 2, time: i * 2, value: input === 0 ? L(i) : R(i), delay: (i * 7) % 9, cut: i % 4 === 0 });
+      records.push({
+        input,
+        key: i % 2,
+        time: i * 2,
+        value: input === 0 ? L(i) : R(i),
+        delay: (i * 7) % 9,
+        cut: i % 4 === 0,
+      });
     }
     const steps = disorderedSchedule(records, 8);
     const whole = runThrough(make, steps);

@@ -7,10 +7,10 @@
  * still arrive could match it. An eviction queue ordered by those deadlines means a watermark only touches
  * the keys that have something to drop. Late records (time < W at arrival) go to the dead-letter ledger.
  */
-import { batchOf, type Batch } from "../core/batch.js";
+import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
-import { TimeHeap } from "./time-heap.js";
 import { TimeSortedBuffer } from "./time-sorted-buffer.js";
 
 /** Options of `IntervalJoinOperator`, e.g. `{ lower: -5_000, upper: 0, join: (ad, click) => ({ ad, click }) }`. */
@@ -23,10 +23,10 @@ export interface IntervalJoinOptions<L, R, O> {
   readonly join: (left: L, right: R) => O;
 }
 
-/** Both sides' buffered records of one key. */
+/** Both sides' buffered records of one key; a side's buffer is created when it gets its first record. */
 class KeyBuffers {
-  readonly lefts = new TimeSortedBuffer<unknown>();
-  readonly rights = new TimeSortedBuffer<unknown>();
+  lefts: TimeSortedBuffer<unknown> | undefined = undefined;
+  rights: TimeSortedBuffer<unknown> | undefined = undefined;
   /** The watermark past which something here can be dropped; the one live entry in the eviction queue. */
   nextEviction = Number.POSITIVE_INFINITY;
   constructor(readonly key: unknown) {}
@@ -49,13 +49,15 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly buffers = new Map<unknown, KeyBuffers>();
   /** Keys by the watermark that lets them drop records; stale entries are skipped when popped. */
-  private readonly evictions = new TimeHeap<KeyBuffers>();
+  private readonly evictions = new DeadlineQueue<KeyBuffers>();
   private buffered = 0;
 
   constructor(options: IntervalJoinOptions<L, R, O>) {
     const { lower, upper, join } = options;
     if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower > upper) {
-      throw new RangeError(`IntervalJoinOperator needs finite bounds with lower ≤ upper, got [${lower}, ${upper}]`);
+      throw new RangeError(
+        `IntervalJoinOperator needs finite bounds with lower ≤ upper, got [${lower}, ${upper}]`,
+      );
     }
     if (typeof join !== "function") throw new TypeError("IntervalJoinOperator needs a join function");
     this.lower = lower;
@@ -71,13 +73,11 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
     const keys = requireKeys(batch, this.context, input);
     const context = this.context!;
     const stepWatermark = context.watermark();
-    const watermark = stepWatermark > this.watermark ? stepWatermark : this.watermark;
+    const watermark = Math.max(stepWatermark, this.watermark);
     const { items, times } = batch;
     const n = items.length;
-    const outItems: O[] = [];
-    const outTimes: number[] = [];
-    const outKeys: unknown[] = [];
-    const { lower, upper, join, buffers } = this;
+    const results: Results<O> = { items: [], times: [], keys: [] };
+    const { lower, upper, buffers } = this;
     const left = input === 0;
     for (let i = 0; i < n; i++) {
       const time = times[i]!;
@@ -88,53 +88,30 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
       }
       const key = keys[i];
       let kb = buffers.get(key);
-      if (left) {
-        if (kb !== undefined && kb.rights.size > 0) {
-          const other = kb.rights;
-          const otherTimes = other.times;
-          const otherItems = other.items;
-          const end = otherTimes.length;
-          const hi = time + upper;
-          for (let j = other.lowerBound(time + lower); j < end; j++) {
-            const t = otherTimes[j]!;
-            if (t > hi) break;
-            outItems.push(join(item as L, otherItems[j] as R));
-            outTimes.push(t > time ? t : time);
-            outKeys.push(key);
-          }
-        }
-        const deadline = time + upper;
-        if (deadline >= watermark) {
-          if (kb === undefined) buffers.set(key, (kb = new KeyBuffers(key)));
-          kb.lefts.insert(time, item);
-          this.buffered++;
-          if (deadline < kb.nextEviction) this.schedule(kb, deadline);
-        }
-      } else {
-        if (kb !== undefined && kb.lefts.size > 0) {
-          const other = kb.lefts;
-          const otherTimes = other.times;
-          const otherItems = other.items;
-          const end = otherTimes.length;
-          const hi = time - lower;
-          for (let j = other.lowerBound(time - upper); j < end; j++) {
-            const t = otherTimes[j]!;
-            if (t > hi) break;
-            outItems.push(join(otherItems[j] as L, item as R));
-            outTimes.push(t > time ? t : time);
-            outKeys.push(key);
-          }
-        }
-        const deadline = time - lower;
-        if (deadline >= watermark) {
-          if (kb === undefined) buffers.set(key, (kb = new KeyBuffers(key)));
-          kb.rights.insert(time, item);
-          this.buffered++;
-          if (deadline < kb.nextEviction) this.schedule(kb, deadline);
-        }
+      // The other side's records that match: r.time ∈ [l.time + lower, l.time + upper].
+      const other = kb === undefined ? undefined : left ? kb.rights : kb.lefts;
+      if (other !== undefined) {
+        if (left) this.match(item, time, key, other, time + lower, time + upper, true, results);
+        else this.match(item, time, key, other, time - upper, time - lower, false, results);
       }
+      // Keep the record only if a record still to come (time ≥ watermark) could match it.
+      const deadline = left ? time + upper : time - lower;
+      if (deadline < watermark) continue;
+      if (kb === undefined) {
+        kb = new KeyBuffers(key);
+        buffers.set(key, kb);
+      }
+      let own = left ? kb.lefts : kb.rights;
+      if (own === undefined) {
+        own = new TimeSortedBuffer();
+        if (left) kb.lefts = own;
+        else kb.rights = own;
+      }
+      own.insert(time, item);
+      this.buffered++;
+      if (deadline < kb.nextEviction) this.schedule(kb, deadline);
     }
-    if (outItems.length > 0) out.emit(batchOf(outItems, outTimes, outKeys));
+    if (results.items.length > 0) out.emit(batchOf(results.items, results.times, results.keys));
   }
 
   onWatermark(time: number, _out: Collector<O>): void {
@@ -151,46 +128,60 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
     const rightBound = time + this.lower;
     while (evictions.peekTime() < time) {
       const due = evictions.peekTime();
-      const kb = evictions.pop();
-      if (kb.nextEviction !== due) continue; // superseded by an earlier deadline, or the key is gone
-      kb.nextEviction = Number.POSITIVE_INFINITY;
-      const { lefts, rights } = kb;
-      const leftKeep = lefts.lowerBound(leftBound);
-      const rightKeep = rights.lowerBound(rightBound);
-      if (leftKeep === lefts.times.length && rightKeep === rights.times.length) {
-        this.buffered -= lefts.size + rights.size;
-        this.buffers.delete(kb.key);
-        continue;
+      const bucket = evictions.popEarliest();
+      for (let i = 0; i < bucket.length; i++) {
+        const kb = bucket[i]!;
+        if (kb.nextEviction !== due) continue; // superseded by an earlier deadline, or the key is gone
+        kb.nextEviction = Number.POSITIVE_INFINITY;
+        const { lefts, rights } = kb;
+        if (lefts !== undefined) {
+          this.buffered -= lefts.dropTo(lefts.lowerBound(leftBound));
+          if (lefts.size === 0) kb.lefts = undefined;
+        }
+        if (rights !== undefined) {
+          this.buffered -= rights.dropTo(rights.lowerBound(rightBound));
+          if (rights.size === 0) kb.rights = undefined;
+        }
+        const deadline = this.deadlineOf(kb);
+        if (deadline === Number.POSITIVE_INFINITY) this.buffers.delete(kb.key);
+        else this.schedule(kb, deadline);
       }
-      this.buffered -= lefts.dropTo(leftKeep) + rights.dropTo(rightKeep);
-      this.schedule(kb, this.deadlineOf(kb));
     }
   }
 
   snapshot(): unknown {
     const keys: SavedKey[] = [];
-    for (const kb of this.buffers.values()) {
-      keys.push([kb.key, kb.lefts.liveTimes(), kb.lefts.liveItems(), kb.rights.liveTimes(), kb.rights.liveItems()]);
+    for (const { key, lefts, rights } of this.buffers.values()) {
+      keys.push([
+        key,
+        lefts?.liveTimes() ?? [],
+        lefts?.liveItems() ?? [],
+        rights?.liveTimes() ?? [],
+        rights?.liveItems() ?? [],
+      ]);
     }
     return { watermark: encodeWatermark(this.watermark), keys };
   }
 
   restore(saved: unknown): void {
-    if (!isObject(saved) || !Array.isArray(saved.keys)) invalidSnapshot("IntervalJoinOperator", "expected { watermark, keys }");
+    if (!isObject(saved) || !Array.isArray(saved.keys))
+      invalidSnapshot("IntervalJoinOperator", "expected { watermark, keys }");
     this.buffers.clear();
     this.evictions.clear();
     this.buffered = 0;
     this.watermark = decodeWatermark(saved.watermark);
     for (const entry of saved.keys as SavedKey[]) {
-      if (!Array.isArray(entry) || entry.length !== 5) invalidSnapshot("IntervalJoinOperator", "a key entry is not a 5-tuple");
+      if (!Array.isArray(entry) || entry.length !== 5)
+        invalidSnapshot("IntervalJoinOperator", "a key entry is not a 5-tuple");
       const [key, leftTimes, lefts, rightTimes, rights] = entry;
       const kb = new KeyBuffers(key);
-      for (let i = 0; i < leftTimes.length; i++) kb.lefts.insert(leftTimes[i]!, lefts[i]);
-      for (let i = 0; i < rightTimes.length; i++) kb.rights.insert(rightTimes[i]!, rights[i]);
-      this.buffered += kb.lefts.size + kb.rights.size;
-      if (kb.lefts.size + kb.rights.size === 0) continue;
+      kb.lefts = restoreSide(leftTimes, lefts);
+      kb.rights = restoreSide(rightTimes, rights);
+      const deadline = this.deadlineOf(kb);
+      if (deadline === Number.POSITIVE_INFINITY) continue;
+      this.buffered += (kb.lefts?.size ?? 0) + (kb.rights?.size ?? 0);
       this.buffers.set(key, kb);
-      this.schedule(kb, this.deadlineOf(kb));
+      this.schedule(kb, deadline);
     }
   }
 
@@ -199,15 +190,66 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
     return this.buffered;
   }
 
-  /** The watermark past which the oldest record of `kb` can be dropped. */
+  /** The watermark past which the oldest record of `kb` can be dropped (+Infinity when it holds none). */
   private deadlineOf(kb: KeyBuffers): number {
-    const l = kb.lefts.size > 0 ? kb.lefts.times[kb.lefts.head]! + this.upper : Number.POSITIVE_INFINITY;
-    const r = kb.rights.size > 0 ? kb.rights.times[kb.rights.head]! - this.lower : Number.POSITIVE_INFINITY;
-    return l < r ? l : r;
+    const { lefts, rights } = kb;
+    const l =
+      lefts !== undefined && lefts.size > 0
+        ? lefts.times[lefts.head]! + this.upper
+        : Number.POSITIVE_INFINITY;
+    const r =
+      rights !== undefined && rights.size > 0
+        ? rights.times[rights.head]! - this.lower
+        : Number.POSITIVE_INFINITY;
+    return Math.min(l, r);
   }
 
   private schedule(kb: KeyBuffers, deadline: number): void {
     kb.nextEviction = deadline;
-    this.evictions.push(deadline, kb);
+    this.evictions.add(deadline, kb);
   }
+
+  /** Joins `item` (arrived at `time`) with the records of `other` whose time is in [from, to]. */
+  private match(
+    item: unknown,
+    time: number,
+    key: unknown,
+    other: TimeSortedBuffer<unknown>,
+    from: number,
+    to: number,
+    itemIsLeft: boolean,
+    results: Results<O>,
+  ): void {
+    const otherTimes = other.times;
+    const otherItems = other.items;
+    const end = otherTimes.length;
+    const join = this.join;
+    for (let j = other.lowerBound(from); j < end; j++) {
+      const t = otherTimes[j]!;
+      if (t > to) break;
+      results.items.push(
+        itemIsLeft ? join(item as L, otherItems[j] as R) : join(otherItems[j] as L, item as R),
+      );
+      results.times.push(Math.max(t, time));
+      results.keys.push(key);
+    }
+  }
+}
+
+/** Output columns being filled for one batch. */
+interface Results<O> {
+  readonly items: O[];
+  readonly times: number[];
+  readonly keys: unknown[];
+}
+
+/** A side's buffer from its snapshot columns, or undefined when it is empty. */
+function restoreSide(times: number[], items: unknown[]): TimeSortedBuffer<unknown> | undefined {
+  if (!Array.isArray(times) || !Array.isArray(items) || times.length !== items.length) {
+    invalidSnapshot("IntervalJoinOperator", "a side's times and records differ in length");
+  }
+  if (times.length === 0) return undefined;
+  const buffer = new TimeSortedBuffer<unknown>();
+  for (let i = 0; i < times.length; i++) buffer.insert(times[i]!, items[i]);
+  return buffer;
 }

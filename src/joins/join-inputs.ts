@@ -8,13 +8,20 @@ import { PipelineDefinitionError } from "../core/errors.js";
 import type { OperatorContext } from "../runtime/operator.js";
 
 /** The batch's keys, or a clear error naming the step when a join input was not keyed. */
-export function requireKeys(batch: Batch<unknown>, context: OperatorContext | undefined, input: number): unknown[] {
+export function requireKeys(
+  batch: Batch<unknown>,
+  context: OperatorContext | undefined,
+  input: number,
+): unknown[] {
   const stepId = context?.stepId ?? "(unopened join)";
   if (input !== 0 && input !== 1) {
-    throw new PipelineDefinitionError(`step "${stepId}": a join has two inputs (0 and 1), got a batch on input ${input}`, {
-      stepId,
-      input,
-    });
+    throw new PipelineDefinitionError(
+      `step "${stepId}": a join has two inputs (0 and 1), got a batch on input ${input}`,
+      {
+        stepId,
+        input,
+      },
+    );
   }
   if (context === undefined) {
     throw new PipelineDefinitionError(`step "${stepId}": processBatch called before open()`, { stepId });

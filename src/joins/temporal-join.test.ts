@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { OperatorHarness } from "../testing/operator-harness.js";
-import { disorderedSchedule, runThrough, runWithRestore, type ScheduledRecord } from "./disordered-arrivals.js";
+import {
+  disorderedSchedule,
+  runThrough,
+  runWithRestore,
+  type ScheduledRecord,
+} from "./disordered-arrivals.js";
 import { TemporalJoinOperator } from "./temporal-join.js";
 
 interface Probe {
@@ -17,7 +22,11 @@ const C = (v: string, del = false): Change => (del ? { v, del } : { v });
 const show = (p: Probe, row: Change | undefined) => `${p.id}=${row === undefined ? "-" : row.v}`;
 
 function joinHarness(options: { inner?: boolean } = {}) {
-  const operator = new TemporalJoinOperator<Probe, Change, string>({ join: show, isDelete: (c) => c.del === true, ...options });
+  const operator = new TemporalJoinOperator<Probe, Change, string>({
+    join: show,
+    isDelete: (c) => c.del === true,
+    ...options,
+  });
   return { operator, harness: new OperatorHarness(operator, { inputs: 2 }) };
 }
 
@@ -29,14 +38,21 @@ describe("TemporalJoinOperator", () => {
   it("joins each probe with its key's row as of the probe's time, once W > t", () => {
     const { harness: h } = joinHarness();
     h.push([C("eur1"), C("eur2"), C("usd1")], [10, 20, 5], { keys: ["EUR", "EUR", "USD"], input: 1 });
-    h.push([P("a"), P("b"), P("c"), P("d"), P("e")], [9, 10, 19, 25, 5], { keys: ["EUR", "EUR", "EUR", "EUR", "USD"], input: 0 });
+    h.push([P("a"), P("b"), P("c"), P("d"), P("e")], [9, 10, 19, 25, 5], {
+      keys: ["EUR", "EUR", "EUR", "EUR", "USD"],
+      input: 0,
+    });
     watermark(h, 10);
     assert.deepEqual(h.output, [
       { value: "e=usd1", time: 5, key: "USD" },
       { value: "a=-", time: 9, key: "EUR" },
     ]);
     watermark(h, 11);
-    assert.deepEqual(h.values().slice(2), ["b=eur1"], "a version at exactly the probe's time applies; the probe left once W = t + 1");
+    assert.deepEqual(
+      h.values().slice(2),
+      ["b=eur1"],
+      "a version at exactly the probe's time applies; the probe left once W = t + 1",
+    );
     h.end();
     assert.deepEqual(h.output.slice(3), [
       { value: "c=eur1", time: 19, key: "EUR" },
@@ -83,7 +99,10 @@ describe("TemporalJoinOperator", () => {
     h.push([P("c"), P("a"), P("d"), P("b")], [30, 10, 30, 20], { keys: [1, 1, 1, 1], input: 0 });
     h.end();
     assert.deepEqual(h.values(), ["a=-", "b=-", "c=-", "d=-"]);
-    assert.deepEqual(h.output.map((r) => r.time), [10, 20, 30, 30]);
+    assert.deepEqual(
+      h.output.map((r) => r.time),
+      [10, 20, 30, 30],
+    );
   });
 
   it("sends late probes and late changes to the dead-letter ledger", () => {
@@ -93,20 +112,30 @@ describe("TemporalJoinOperator", () => {
     h.push([C("late"), C("ok")], [50, 100], { keys: ["k", "k"], input: 1 });
     h.end();
     assert.deepEqual(h.values(), ["ok=ok"]);
-    assert.deepEqual(h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]), [
-      ["late", P("late"), 99],
-      ["late", C("late"), 50],
-    ]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]),
+      [
+        ["late", P("late"), 99],
+        ["late", C("late"), 50],
+      ],
+    );
   });
 
   it("drops versions older than the newest one at or before W, and deletes with nothing before them", () => {
     const { operator, harness: h } = joinHarness();
-    h.push([C("a1"), C("a2"), C("a3"), C("b1"), C("", true)], [10, 20, 30, 5, 15], { keys: ["a", "a", "a", "b", "b"], input: 1 });
+    h.push([C("a1"), C("a2"), C("a3"), C("b1"), C("", true)], [10, 20, 30, 5, 15], {
+      keys: ["a", "a", "a", "b", "b"],
+      input: 1,
+    });
     assert.equal(operator.stateSize(), 5);
     watermark(h, 14);
     assert.equal(operator.stateSize(), 5, "a1 and b1 are still current at 14");
     watermark(h, 19);
-    assert.equal(operator.stateSize(), 3, "b's delete at 15 is current: b1 and the delete go; a1 is still current");
+    assert.equal(
+      operator.stateSize(),
+      3,
+      "b's delete at 15 is current: b1 and the delete go; a1 is still current",
+    );
     watermark(h, 20);
     assert.equal(operator.stateSize(), 2, "a2 became current: a1 goes");
     h.push([P("p"), P("q")], [20, 25], { keys: ["a", "b"], input: 0 });
@@ -122,8 +151,16 @@ describe("TemporalJoinOperator", () => {
     const { operator, harness: h } = joinHarness();
     for (let t = 0; t < 1000; t += 10) {
       const keys = Array.from({ length: 50 }, (_, i) => i);
-      h.push(keys.map((i) => C(`${i}@${t}`)), keys.map(() => t), { keys, input: 1 });
-      h.push(keys.map((i) => P(`${i}@${t}`)), keys.map(() => t + 5), { keys, input: 0 });
+      h.push(
+        keys.map((i) => C(`${i}@${t}`)),
+        keys.map(() => t),
+        { keys, input: 1 },
+      );
+      h.push(
+        keys.map((i) => P(`${i}@${t}`)),
+        keys.map(() => t + 5),
+        { keys, input: 0 },
+      );
       watermark(h, t + 1);
       assert.ok(operator.stateSize() <= 150, `state at ${t}: ${operator.stateSize()}`);
     }
@@ -133,7 +170,8 @@ describe("TemporalJoinOperator", () => {
   });
 
   it("continues identically after snapshot → JSON → restore, deletes and lateness included", () => {
-    const make = () => new TemporalJoinOperator<Probe, Change, string>({ join: show, isDelete: (c) => c.del === true });
+    const make = () =>
+      new TemporalJoinOperator<Probe, Change, string>({ join: show, isDelete: (c) => c.del === true });
     const records: ScheduledRecord<Probe | Change>[] = [];
     for (let i = 0; i < 60; i++) {
       const input = (i % 3 === 0 ? 1 : 0) as 0 | 1;
@@ -192,12 +230,17 @@ describe("TemporalJoinOperator", () => {
             records.push({ ...r, value: r.input === 0 ? P(`p${id}`) : C(`c${id}`, del) });
           });
           const make = () =>
-            new TemporalJoinOperator<Probe, Change, string>({ join: show, isDelete: (c) => c.del === true, inner });
+            new TemporalJoinOperator<Probe, Change, string>({
+              join: show,
+              isDelete: (c) => c.del === true,
+              inner,
+            });
           const steps = disorderedSchedule(records, maxDisorder);
           const run = runThrough(make, steps);
           assert.equal(run.deadLetters, 0);
           assert.deepEqual(asMultiset(run.output), asOfJoin(records, inner));
-          for (let i = 1; i < run.output.length; i++) assert.ok(run.output[i - 1]!.time <= run.output[i]!.time);
+          for (let i = 1; i < run.output.length; i++)
+            assert.ok(run.output[i - 1]!.time <= run.output[i]!.time);
           assert.deepEqual(runWithRestore(make, steps, cutAt % (steps.length + 1)), run);
         },
       ),

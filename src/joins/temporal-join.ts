@@ -8,8 +8,9 @@
  * order at their own time. Versions older than the newest one at or before W are dropped: no probe can ask
  * for them any more. Late records on either input (time < W at arrival) go to the dead-letter ledger.
  */
-import { batchOf, type Batch } from "../core/batch.js";
+import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
 import { TimeHeap } from "./time-heap.js";
 import { TimeSortedBuffer } from "./time-sorted-buffer.js";
@@ -65,7 +66,7 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
   private lastBucket: ProbeBucket | undefined;
   private readonly table = new Map<unknown, KeyVersions>();
   /** Keys by the watermark at which they can drop versions; stale entries are skipped when popped. */
-  private readonly prunes = new TimeHeap<KeyVersions>();
+  private readonly prunes = new DeadlineQueue<KeyVersions>();
   private versionCount = 0;
 
   constructor(options: TemporalJoinOptions<P, C, O>) {
@@ -86,7 +87,7 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
     const keys = requireKeys(batch, this.context, input);
     const context = this.context!;
     const stepWatermark = context.watermark();
-    const watermark = stepWatermark > this.watermark ? stepWatermark : this.watermark;
+    const watermark = Math.max(stepWatermark, this.watermark);
     const { items, times } = batch;
     const n = items.length;
     if (input === 0) {
@@ -122,8 +123,11 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
       }
       const key = keys[i];
       let kv = this.table.get(key);
-      if (kv === undefined) this.table.set(key, (kv = new KeyVersions(key)));
-      kv.versions.insert(time, isDelete !== undefined && isDelete(change as C) ? DELETED : change);
+      if (kv === undefined) {
+        kv = new KeyVersions(key);
+        this.table.set(key, kv);
+      }
+      kv.versions.insert(time, isDelete?.(change as C) ? DELETED : change);
       this.versionCount++;
       const next = nextPruneOf(kv);
       if (next < kv.nextPrune) this.schedulePrune(kv, next);
@@ -143,28 +147,20 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
     const prunes = this.prunes;
     while (prunes.peekTime() <= time) {
       const due = prunes.peekTime();
-      const kv = prunes.pop();
-      if (kv.nextPrune !== due) continue; // superseded by an earlier time, or the key is gone
-      kv.nextPrune = Number.POSITIVE_INFINITY;
-      const versions = kv.versions;
-      // Keep the newest version at or before the watermark: it is the row every later probe sees first.
-      const current = versions.upperBound(time) - 1;
-      if (current > versions.head) this.versionCount -= versions.dropTo(current);
-      // A delete with nothing older is the same as no row.
-      if (versions.size > 0 && versions.items[versions.head] === DELETED && versions.times[versions.head]! <= time) {
-        this.versionCount -= versions.dropTo(versions.head + 1);
-      }
-      if (versions.size === 0) this.table.delete(kv.key);
-      else {
-        const next = nextPruneOf(kv);
-        if (next !== Number.POSITIVE_INFINITY) this.schedulePrune(kv, next);
+      const bucket = prunes.popEarliest();
+      for (let i = 0; i < bucket.length; i++) {
+        const kv = bucket[i]!;
+        if (kv.nextPrune !== due) continue; // superseded by an earlier time, or the key is gone
+        kv.nextPrune = Number.POSITIVE_INFINITY;
+        this.prune(kv, time);
       }
     }
   }
 
   snapshot(): unknown {
     const buckets: SavedBucket[] = [];
-    for (const bucket of this.pending.values()) buckets.push([bucket.time, bucket.items.slice(), bucket.keys.slice()]);
+    for (const bucket of this.pending.values())
+      buckets.push([bucket.time, bucket.items.slice(), bucket.keys.slice()]);
     buckets.sort((a, b) => a[0] - b[0]);
     const table: SavedKey[] = [];
     for (const kv of this.table.values()) {
@@ -188,7 +184,8 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
     this.versionCount = 0;
     this.watermark = decodeWatermark(saved.watermark);
     for (const entry of saved.probes as SavedBucket[]) {
-      if (!Array.isArray(entry) || entry.length !== 3) invalidSnapshot("TemporalJoinOperator", "a probe entry is not [time, probes, keys]");
+      if (!Array.isArray(entry) || entry.length !== 3)
+        invalidSnapshot("TemporalJoinOperator", "a probe entry is not [time, probes, keys]");
       const [time, items, keys] = entry;
       const bucket: ProbeBucket = { time, items: items.slice(), keys: keys.slice() };
       this.pending.set(time, bucket);
@@ -196,7 +193,8 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
       this.pendingCount += items.length;
     }
     for (const entry of saved.table as SavedKey[]) {
-      if (!Array.isArray(entry) || entry.length !== 4) invalidSnapshot("TemporalJoinOperator", "a table entry is not [key, times, rows, deleted]");
+      if (!Array.isArray(entry) || entry.length !== 4)
+        invalidSnapshot("TemporalJoinOperator", "a table entry is not [key, times, rows, deleted]");
       const [key, times, rows, deleted] = entry;
       if (times.length === 0) continue;
       const kv = new KeyVersions(key);
@@ -241,9 +239,31 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
     if (items.length > 0) out.emit(batchOf(items, times, keys));
   }
 
+  /** Drops the versions of `kv` that no probe at or after `watermark` can see. */
+  private prune(kv: KeyVersions, watermark: number): void {
+    const versions = kv.versions;
+    // Keep the newest version at or before the watermark: it is the row every later probe sees first.
+    const current = versions.upperBound(watermark) - 1;
+    if (current > versions.head) this.versionCount -= versions.dropTo(current);
+    // A delete with nothing older is the same as no row.
+    if (
+      versions.size > 0 &&
+      versions.items[versions.head] === DELETED &&
+      versions.times[versions.head]! <= watermark
+    ) {
+      this.versionCount -= versions.dropTo(versions.head + 1);
+    }
+    if (versions.size === 0) {
+      this.table.delete(kv.key);
+      return;
+    }
+    const next = nextPruneOf(kv);
+    if (next !== Number.POSITIVE_INFINITY) this.schedulePrune(kv, next);
+  }
+
   private schedulePrune(kv: KeyVersions, at: number): void {
     kv.nextPrune = at;
-    this.prunes.push(at, kv);
+    this.prunes.add(at, kv);
   }
 }
 

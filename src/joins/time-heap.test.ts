@@ -8,7 +8,7 @@ describe("TimeHeap", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -50, max: 50 })), (times) => {
         const heap = new TimeHeap<number>();
-        times.forEach((t) => heap.push(t, t));
+        for (const t of times) heap.push(t, t);
         assert.equal(heap.size, times.length);
         const popped: number[] = [];
         while (heap.size > 0) {
@@ -17,7 +17,10 @@ describe("TimeHeap", () => {
           assert.equal(heap.pop(), next);
           popped.push(next);
         }
-        assert.deepEqual(popped, [...times].sort((a, b) => a - b));
+        assert.deepEqual(
+          popped,
+          [...times].sort((a, b) => a - b),
+        );
         assert.equal(heap.peekTime(), Number.POSITIVE_INFINITY);
       }),
     );

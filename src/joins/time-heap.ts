@@ -1,8 +1,8 @@
 /**
  * A binary min-heap of values ordered by a time, kept in two parallel arrays so pushing and popping allocate
- * nothing per entry. The joins use it as an eviction queue (which keys hold state that a watermark can
- * clean) and to release buffered records in time order, so a watermark touches only what is due instead of
- * scanning every key. Entries with equal times come out in no particular order.
+ * nothing per entry. The joins use it to release buffered records in time order and, through
+ * `DeadlineQueue`, to find the keys whose state a watermark can clean, so a watermark touches only what is
+ * due instead of scanning every key. Entries with equal times come out in no particular order.
  */
 export class TimeHeap<T> {
   private readonly times: number[] = [];

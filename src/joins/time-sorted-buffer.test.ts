@@ -25,8 +25,14 @@ describe("TimeSortedBuffer", () => {
             model = kept;
           }
           assert.equal(buffer.size, model.length);
-          assert.deepEqual(buffer.liveTimes(), model.map(([t]) => t));
-          assert.deepEqual(buffer.liveItems(), model.map(([, i]) => i));
+          assert.deepEqual(
+            buffer.liveTimes(),
+            model.map(([t]) => t),
+          );
+          assert.deepEqual(
+            buffer.liveItems(),
+            model.map(([, i]) => i),
+          );
           const probe = id % 31;
           assert.equal(buffer.upperBound(probe) - buffer.head, model.filter(([t]) => t <= probe).length);
           assert.equal(buffer.lowerBound(probe) - buffer.head, model.filter(([t]) => t < probe).length);

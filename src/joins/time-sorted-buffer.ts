@@ -58,17 +58,15 @@ export class TimeSortedBuffer<T> {
     return lo;
   }
 
-  /** Drops the live records before index `index`; returns how many were dropped. */
+  /**
+   * Drops the live records before index `index`; returns how many were dropped. The dead prefix is cut off
+   * (new arrays) once it is both long and at least half the buffer, so dropping is amortised O(1) per record
+   * and small buffers are not copied at all.
+   */
   dropTo(index: number): number {
     const dropped = index - this.head;
     if (dropped <= 0) return 0;
-    const n = this.times.length;
-    if (index >= n) {
-      // Fresh arrays: cheaper than truncating (setting `length` is a slow path in V8).
-      this.times = [];
-      this.items = [];
-      this.head = 0;
-    } else if (index * 2 >= n) {
+    if (index >= 32 && index * 2 >= this.times.length) {
       this.times = this.times.slice(index);
       this.items = this.items.slice(index);
       this.head = 0;

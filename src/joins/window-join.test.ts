@@ -2,8 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { OperatorHarness } from "../testing/operator-harness.js";
-import { sliding, tumbling, windowStartsFor, type AlignedWindows } from "../windows/window-assigner.js";
-import { disorderedSchedule, runThrough, runWithRestore, type ScheduledRecord } from "./disordered-arrivals.js";
+import { type AlignedWindows, sliding, tumbling, windowStartsFor } from "../windows/window-assigner.js";
+import {
+  disorderedSchedule,
+  runThrough,
+  runWithRestore,
+  type ScheduledRecord,
+} from "./disordered-arrivals.js";
 import { type JoinWindow, WindowCoGroupOperator, WindowJoinOperator } from "./window-join.js";
 
 interface Rec {
@@ -79,7 +84,11 @@ describe("WindowJoinOperator", () => {
     h.push([R(1)], [4], { keys: ["a"], input: 1 });
     assert.equal(operator.stateSize(), 6, "each record sits in two sliding windows");
     watermark(h, 10);
-    assert.equal(operator.stateSize(), 2, "[-5, 5) and [0, 10) fired and were dropped; L2 waits in two windows");
+    assert.equal(
+      operator.stateSize(),
+      2,
+      "[-5, 5) and [0, 10) fired and were dropped; L2 waits in two windows",
+    );
     assert.deepEqual(h.values(), ["L1+R1@-5", "L1+R1@0"]);
     h.end();
     assert.equal(operator.stateSize(), 0);
@@ -102,7 +111,11 @@ describe("WindowJoinOperator", () => {
     const { harness: h } = joinHarness();
     assert.throws(() => h.push([L(1)], [1], { input: 0 }), /not keyed; call keyBy/);
     assert.throws(
-      () => new WindowJoinOperator({ assigner: { kind: "session", gap: 5 } as unknown as AlignedWindows, join: pair }),
+      () =>
+        new WindowJoinOperator({
+          assigner: { kind: "session", gap: 5 } as unknown as AlignedWindows,
+          join: pair,
+        }),
       RangeError,
     );
     assert.throws(() => new WindowJoinOperator({ assigner: tumbling(5) } as never), TypeError);
@@ -112,7 +125,14 @@ describe("WindowJoinOperator", () => {
     const make = () => new WindowJoinOperator<Rec, Rec, string>({ assigner: sliding(10, 5), join: pair });
     const records: ScheduledRecord<Rec>[] = [];
     for (let i = 0; i < 40; i++) {
-      records.push({ input: (i % 3 === 0 ? 1 : 0) as 0 | 1, key: i % 2, time: i * 3, value: i % 3 === 0 ? R(i) : L(i), delay: (i * 7) % 11, cut: i % 5 === 0 });
+      records.push({
+        input: (i % 3 === 0 ? 1 : 0) as 0 | 1,
+        key: i % 2,
+        time: i * 3,
+        value: i % 3 === 0 ? R(i) : L(i),
+        delay: (i * 7) % 11,
+        cut: i % 5 === 0,
+      });
     }
     const steps = disorderedSchedule(records, 10);
     const whole = runThrough(make, steps);
@@ -127,7 +147,12 @@ describe("WindowJoinOperator", () => {
     fc.assert(
       fc.property(
         fc.array(scheduledRecordArb(maxDisorder), { maxLength: 60, size: "medium" }),
-        fc.constantFrom<AlignedWindows>(tumbling(10), sliding(12, 4), tumbling(7, { offset: 3 })),
+        fc.constantFrom<AlignedWindows>(
+          tumbling(10),
+          sliding(12, 4),
+          sliding(10, 3),
+          tumbling(7, { offset: 3 }),
+        ),
         fc.nat(),
         (raw, assigner, cutAt) => {
           const records = withValues(raw);
@@ -177,14 +202,19 @@ describe("WindowCoGroupOperator", () => {
     const make = () =>
       new WindowCoGroupOperator<Rec, Rec, string>({
         assigner: tumbling(10),
-        coGroup: (lefts, rights, key, window) => [`${String(key)}@${window.start}:${lefts.length}x${rights.length}`],
+        coGroup: (lefts, rights, key, window) => [
+          `${String(key)}@${window.start}:${lefts.length}x${rights.length}`,
+        ],
       });
     const first = make();
     const h = new OperatorHarness(first, { inputs: 2 });
     h.push([L(1)], [4], { keys: ["a"], input: 0 });
     watermark(h, 5);
     h.push([R(1), R(2)], [4, 6], { keys: ["a", "a"], input: 1 });
-    assert.deepEqual(h.deadLetters.entries.map((d) => d.record), [R(1)]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => d.record),
+      [R(1)],
+    );
     const second = make();
     second.restore(JSON.parse(JSON.stringify(first.snapshot())));
     const h2 = new OperatorHarness(second, { inputs: 2 });

@@ -5,9 +5,9 @@
  * state is dropped when it fires. A record with event time below the step's watermark at arrival is late
  * and goes to the dead-letter ledger.
  */
-import { batchOf, type Batch } from "../core/batch.js";
+import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
-import { alignedStart, type AlignedWindows } from "../windows/window-assigner.js";
+import { type AlignedWindows, alignedStart } from "../windows/window-assigner.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
 
 /** The window a result belongs to: half-open [start, end), in ms since the epoch. */
@@ -56,7 +56,11 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
   private readonly offset: number;
 
   constructor(assigner: AlignedWindows, what: string) {
-    if (assigner === null || typeof assigner !== "object" || (assigner.kind !== "tumbling" && assigner.kind !== "sliding")) {
+    if (
+      assigner === null ||
+      typeof assigner !== "object" ||
+      (assigner.kind !== "tumbling" && assigner.kind !== "sliding")
+    ) {
       throw new RangeError(`${what} needs tumbling or sliding windows, got ${JSON.stringify(assigner)}`);
     }
     this.size = assigner.size;
@@ -65,7 +69,14 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
   }
 
   /** Appends the results of one key in one fired window to the output arrays. */
-  protected abstract fire(key: unknown, group: Group, window: JoinWindow, items: O[], times: number[], keys: unknown[]): void;
+  protected abstract fire(
+    key: unknown,
+    group: Group,
+    window: JoinWindow,
+    items: O[],
+    times: number[],
+    keys: unknown[],
+  ): void;
 
   open(context: OperatorContext): void {
     this.context = context;
@@ -75,7 +86,7 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
     const keys = requireKeys(batch, this.context, input);
     const context = this.context!;
     const stepWatermark = context.watermark();
-    const watermark = stepWatermark > this.watermark ? stepWatermark : this.watermark;
+    const watermark = Math.max(stepWatermark, this.watermark);
     const { items, times } = batch;
     const left = input === 0;
     const { size, slide, offset } = this;
@@ -119,7 +130,8 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
     const starts = [...this.windows.keys()].sort((a, b) => a - b);
     for (const start of starts) {
       const groups: Array<[unknown, unknown[], unknown[]]> = [];
-      for (const [key, group] of this.windows.get(start)!) groups.push([key, group.lefts.slice(), group.rights.slice()]);
+      for (const [key, group] of this.windows.get(start)!)
+        groups.push([key, group.lefts.slice(), group.rights.slice()]);
       windows.push([start, groups]);
     }
     return { watermark: encodeWatermark(this.watermark), windows };
@@ -127,7 +139,8 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
 
   restore(saved: unknown): void {
     const name = this.constructor.name;
-    if (!isObject(saved) || !Array.isArray(saved.windows)) invalidSnapshot(name, "expected { watermark, windows }");
+    if (!isObject(saved) || !Array.isArray(saved.windows))
+      invalidSnapshot(name, "expected { watermark, windows }");
     this.windows.clear();
     this.buffered = 0;
     this.watermark = decodeWatermark(saved.watermark);
@@ -137,7 +150,8 @@ abstract class WindowedPairs<O> implements Operator<unknown, O> {
       }
       const groups = new Map<unknown, Group>();
       for (const [key, lefts, rights] of entry[1]) {
-        if (!Array.isArray(lefts) || !Array.isArray(rights)) invalidSnapshot(name, "a group is not [key, lefts, rights]");
+        if (!Array.isArray(lefts) || !Array.isArray(rights))
+          invalidSnapshot(name, "a group is not [key, lefts, rights]");
         groups.set(key, { lefts: lefts.slice(), rights: rights.slice() });
         this.buffered += lefts.length + rights.length;
       }
@@ -181,7 +195,14 @@ export class WindowJoinOperator<L, R, O> extends WindowedPairs<O> {
     this.join = options.join;
   }
 
-  protected fire(key: unknown, group: Group, window: JoinWindow, items: O[], times: number[], keys: unknown[]): void {
+  protected fire(
+    key: unknown,
+    group: Group,
+    window: JoinWindow,
+    items: O[],
+    times: number[],
+    keys: unknown[],
+  ): void {
     const lefts = group.lefts as L[];
     const rights = group.rights as R[];
     if (lefts.length === 0 || rights.length === 0) return;
@@ -209,11 +230,19 @@ export class WindowCoGroupOperator<L, R, O, K = unknown> extends WindowedPairs<O
 
   constructor(options: WindowCoGroupOptions<L, R, O, K>) {
     super(options.assigner, "WindowCoGroupOperator");
-    if (typeof options.coGroup !== "function") throw new TypeError("WindowCoGroupOperator needs a coGroup function");
+    if (typeof options.coGroup !== "function")
+      throw new TypeError("WindowCoGroupOperator needs a coGroup function");
     this.coGroup = options.coGroup;
   }
 
-  protected fire(key: unknown, group: Group, window: JoinWindow, items: O[], times: number[], keys: unknown[]): void {
+  protected fire(
+    key: unknown,
+    group: Group,
+    window: JoinWindow,
+    items: O[],
+    times: number[],
+    keys: unknown[],
+  ): void {
     const time = window.end - 1;
     for (const result of this.coGroup(group.lefts as L[], group.rights as R[], key as K, window)) {
       items.push(result);

@@ -3,6 +3,10 @@
  * constants are those of the nexmark/nexmark Flink generator (NexmarkConfiguration, GeneratorConfig and
  * the Person/Auction/Bid generators); the functions mirror GeneratorConfig.timestampForEvent,
  * PersonGenerator.lastBase0PersonId and AuctionGenerator.lastBase0AuctionId.
+ *
+ * Event ids equal event numbers and start at 0: event 0 is person 1000 at baseTime, events 1–3 are
+ * auctions 1000–1002, events 4–49 bids. (Flink's table source passes firstEventId = firstEventNumber = 1,
+ * so its first event has id 2, an auction; the sequence is otherwise the same.)
  */
 import { SluiceError } from "../core/errors.js";
 
@@ -104,10 +108,12 @@ function invalid(option: string, value: unknown, expected: string): never {
 
 /**
  * Event time of event number `n`: baseTime + floor(n × interEventDelayMicros / 1000), as Flink's
- * GeneratorConfig.timestampForEvent. E.g. at 10,000 events/s event 25 is at baseTime + 2.
+ * GeneratorConfig.timestampForEvent, computed as floor(n × 1000 / eventsPerSecond) so that no rounding of
+ * 1e6 / eventsPerSecond creeps in (Flink, at 3 events/s, puts event 114 at 37,999 ms; this at 38,000 ms).
+ * E.g. at 10,000 events/s event 25 is at baseTime + 2.
  */
 export function timestampForEvent(config: GeneratorConfig, n: number): number {
-  return config.baseTime + Math.floor(Math.floor(n * config.interEventDelayMicros) / 1000);
+  return config.baseTime + Math.floor((n * 1000) / config.eventsPerSecond);
 }
 
 /** The last person id (base 0) generated at or before event id `eventId`: the current one for a person. */

@@ -28,10 +28,10 @@ import {
   HOT_SELLER_BATCH,
   HOT_SELLERS_RATIO,
   MIN_STRING_LENGTH,
+  type NexmarkGeneratorOptions,
   NUM_ACTIVE_PEOPLE,
   NUM_CATEGORIES,
   NUM_IN_FLIGHT_AUCTIONS,
-  type NexmarkGeneratorOptions,
   PERSON_ID_LEAD,
   PERSON_PROPORTION,
   resolveGeneratorConfig,
@@ -40,17 +40,12 @@ import {
 } from "./generator-config.js";
 import type { Auction, Bid, NexmarkEvent, Person } from "./model.js";
 import { SeededRandom, streamKey } from "./seeded-random.js";
-import {
-  CHANNEL_NAMES,
-  HOT_CHANNELS,
-  PERSON_NAMES,
-  TextPools,
-  US_CITIES,
-  US_STATES,
-} from "./text-pools.js";
+import { CHANNEL_NAMES, HOT_CHANNELS, PERSON_NAMES, TextPools, US_CITIES, US_STATES } from "./text-pools.js";
 
 /** Events until NUM_IN_FLIGHT_AUCTIONS more auctions have been generated (Flink: numEventsForAuctions). */
-const EVENTS_FOR_IN_FLIGHT_AUCTIONS = Math.floor((NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION);
+const EVENTS_FOR_IN_FLIGHT_AUCTIONS = Math.floor(
+  (NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION,
+);
 const STREAM_EVENTS = 0;
 const SPACE = 32;
 const INV_2_POW_32 = 1 / 4294967296;
@@ -125,13 +120,13 @@ export class NexmarkGenerator {
     const random = this.random;
     const key = this.eventKey;
     const baseTime = this.config.baseTime;
-    const delayMicros = this.config.interEventDelayMicros;
+    const rate = this.config.eventsPerSecond;
     // Event ids equal event numbers (see generator-config for Flink's offsets). The id arithmetic of
     // lastBase0PersonId/lastBase0AuctionId is done incrementally from (epoch, rem) = divmod(id, 50).
     let epoch = Math.floor(start / TOTAL_PROPORTION);
     let rem = start - epoch * TOTAL_PROPORTION;
     for (let n = start; n < end; n++) {
-      const t = baseTime + Math.floor(Math.floor(n * delayMicros) / 1000);
+      const t = baseTime + Math.floor((n * 1000) / rate); // = timestampForEvent(config, n)
       random.restart(key, n);
       if (rem >= PERSON_PROPORTION + AUCTION_PROPORTION) out.push(this.nextBid(epoch, t));
       else if (rem < PERSON_PROPORTION) out.push(this.nextPerson(epoch * PERSON_PROPORTION + rem, t));
@@ -231,13 +226,13 @@ export class NexmarkGenerator {
   /** A random active person (base 0), possibly up to PERSON_ID_LEAD ids past `lastPerson`. */
   private nextBase0PersonId(lastPerson: number): number {
     const numPeople = lastPerson + 1;
-    const activePeople = numPeople < NUM_ACTIVE_PEOPLE ? numPeople : NUM_ACTIVE_PEOPLE;
+    const activePeople = Math.min(numPeople, NUM_ACTIVE_PEOPLE);
     return numPeople - activePeople + below(this.random.nextU32(), activePeople + PERSON_ID_LEAD);
   }
 
   /** A random auction (base 0) likely still in flight, possibly up to AUCTION_ID_LEAD past `lastAuction`. */
   private nextBase0AuctionId(lastAuction: number): number {
-    const minAuction = lastAuction > NUM_IN_FLIGHT_AUCTIONS ? lastAuction - NUM_IN_FLIGHT_AUCTIONS : 0;
+    const minAuction = Math.max(lastAuction - NUM_IN_FLIGHT_AUCTIONS, 0);
     return minAuction + below(this.random.nextU32(), lastAuction - minAuction + 1 + AUCTION_ID_LEAD);
   }
 
@@ -245,7 +240,7 @@ export class NexmarkGenerator {
   private nextAuctionLength(eventNumber: number, t: number): number {
     const futureAuction = timestampForEvent(this.config, eventNumber + EVENTS_FOR_IN_FLIGHT_AUCTIONS);
     const horizon = futureAuction - t;
-    return 1 + this.random.nextLong(horizon * 2 > 1 ? horizon * 2 : 1);
+    return 1 + this.random.nextLong(Math.max(horizon * 2, 1));
   }
 
   /**

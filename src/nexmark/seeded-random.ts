@@ -40,7 +40,8 @@ export class SeededRandom {
 
   /** Uniform integer in [0, 2^32). */
   nextU32(): number {
-    let z = (this.state = (this.state + GOLDEN_GAMMA) | 0);
+    this.state = (this.state + GOLDEN_GAMMA) | 0;
+    let z = this.state;
     z ^= z >>> 16;
     z = Math.imul(z, 0x21f0aaad);
     z ^= z >>> 15;

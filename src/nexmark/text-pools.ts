@@ -11,7 +11,19 @@ export const POOL_LENGTH = 65_536;
 /** The pools are this much longer than POOL_LENGTH: the longest slice taken from them. */
 export const POOL_MARGIN = 1024;
 
-const FIRST_NAMES = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
+const FIRST_NAMES = [
+  "Peter",
+  "Paul",
+  "Luke",
+  "John",
+  "Saul",
+  "Vicky",
+  "Kate",
+  "Julie",
+  "Sarah",
+  "Deiter",
+  "Walter",
+];
 const LAST_NAMES = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"];
 
 /** Every "First Last" name; a uniform pick equals picking first and last name independently. */
@@ -32,7 +44,10 @@ export const US_STATES: readonly string[] = ["AZ", "CA", "ID", "OR", "WA", "WY"]
 export const HOT_CHANNELS: readonly string[] = ["Google", "Facebook", "Baidu", "Apple"];
 
 /** "channel-0" … "channel-9999". */
-export const CHANNEL_NAMES: readonly string[] = Array.from({ length: CHANNELS_NUMBER }, (_, i) => `channel-${i}`);
+export const CHANNEL_NAMES: readonly string[] = Array.from(
+  { length: CHANNELS_NUMBER },
+  (_, i) => `channel-${i}`,
+);
 
 const STREAM_TEXT = 1;
 const STREAM_LETTERS = 2;
@@ -90,8 +105,9 @@ export class TextPools {
     if (cached !== "") return cached;
     const random = this.random;
     random.restart(this.channelKey, channel);
-    let url = baseUrl(random);
-    if (random.nextInt(10) > 0) url += `&channel_id=${Math.abs(reverseBits32(channel))}`;
+    const base = baseUrl(random);
+    const url =
+      random.nextInt(10) > 0 ? flat(`${base}&channel_id=${Math.abs(reverseBits32(channel))}`) : base;
     this.channelUrls[channel] = url;
     return url;
   }
@@ -99,7 +115,17 @@ export class TextPools {
 
 /** "https://www.nexmark.com/<a>/<b>/<c>/item.htm?query=1" with short random path parts. */
 function baseUrl(random: SeededRandom): string {
-  return `https://www.nexmark.com/${pathPart(random)}/${pathPart(random)}/${pathPart(random)}/item.htm?query=1`;
+  return flat(
+    `https://www.nexmark.com/${pathPart(random)}/${pathPart(random)}/${pathPart(random)}/item.htm?query=1`,
+  );
+}
+
+/**
+ * The same text as one flat string. Concatenation builds a tree of pieces that every later copy walks
+ * again; strings used for every event are flattened once.
+ */
+function flat(s: string): string {
+  return Buffer.from(s, "latin1").toString("latin1");
 }
 
 /** 3–4 characters, lowercase letters with about one '_' in 13 (Flink: nextString(random, 5, '_')). */
