@@ -32,7 +32,9 @@ function run(label: string, encode: boolean, events: number): void {
   const cpu = (cpuUsage.user + cpuUsage.system) / 1e6;
   const rate = (s: number) => `${Math.round(events / s).toLocaleString("en-US")} events/s`;
   const mb = encode ? `, ${(bytes / 1e6).toFixed(0)} MB NDJSON` : "";
-  console.log(`${label}: ${events.toLocaleString("en-US")} events, wall ${rate(wall)}, cpu ${rate(cpu)}${mb}`);
+  console.log(
+    `${label}: ${events.toLocaleString("en-US")} events, wall ${rate(wall)}, cpu ${rate(cpu)}${mb}`,
+  );
 }
 
 run("warm-up", true, 1_000_000);

@@ -141,7 +141,7 @@ export class NexmarkGenerator {
     return end - start;
   }
 
-  /** A bid in epoch `epoch` (= eventId / 50): after this epoch's people and auctions. */
+  /** A bid in epoch `epoch` (= eventId / 50): after this epoch's person and auctions. */
   private nextBid(epoch: number, t: number): Bid {
     const random = this.random;
     const lastPerson = epoch * PERSON_PROPORTION + PERSON_PROPORTION - 1;

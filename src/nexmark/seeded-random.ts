@@ -34,8 +34,8 @@ export class SeededRandom {
 
   /** Jumps to the stream for (key, index); index is any non-negative safe integer. */
   restart(key: number, index: number): void {
-    const hi = (index / TWO_POW_32) >>> 0;
-    this.state = hash32((index >>> 0) ^ key) ^ (hi === 0 ? 0 : hash32(hi ^ 0x3c6ef372 ^ key));
+    const low = hash32((index >>> 0) ^ key);
+    this.state = index < TWO_POW_32 ? low : low ^ hash32(((index / TWO_POW_32) >>> 0) ^ 0x3c6ef372 ^ key);
   }
 
   /** Uniform integer in [0, 2^32). */

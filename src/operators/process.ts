@@ -5,7 +5,7 @@
  */
 import type { Batch } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
-import { TimerHeap } from "../runtime/timer-heap.js";
+import { KeyedTimerQueue } from "../runtime/keyed-timer-queue.js";
 import {
   type CurrentKey,
   type ListState,
@@ -50,21 +50,15 @@ export interface KeyedProcessFunction<T, K, R> {
   onTimer?(time: number, domain: TimeDomain, ctx: ProcessContext<K, R>): void;
 }
 
-interface Timer {
-  readonly key: unknown;
-  readonly time: number;
-  readonly id: string;
-}
-
 export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, ProcessContext<K, R> {
   private context!: OperatorContext;
   currentKey: unknown = undefined;
   private currentTime = 0;
-  private readonly eventTimers = new TimerHeap<Timer>();
-  private readonly processingTimers = new TimerHeap<Timer>();
-  /** Live timers by "domain|key|time"; a deleted timer leaves the heap lazily. */
-  private readonly liveTimers = new Set<string>();
-  private readonly handles = new Map<string, unknown>();
+  private readonly eventTimers = new KeyedTimerQueue();
+  private readonly processingTimers = new KeyedTimerQueue();
+  private readonly valueHandles = new Map<string, unknown>();
+  private readonly mapHandles = new Map<string, unknown>();
+  private readonly listHandles = new Map<string, unknown>();
   private outItems: R[] = [];
   private outTimes: number[] = [];
   private outKeys: unknown[] = [];
@@ -76,12 +70,8 @@ export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, Pro
     this.timers = {
       eventTime: (time) => self.addTimer("event", time),
       processingTime: (time) => self.addTimer("processing", time),
-      deleteEventTime: (time) => {
-        self.liveTimers.delete(self.timerId("event", self.currentKey, time));
-      },
-      deleteProcessingTime: (time) => {
-        self.liveTimers.delete(self.timerId("processing", self.currentKey, time));
-      },
+      deleteEventTime: (time) => self.eventTimers.delete(self.currentKey, time),
+      deleteProcessingTime: (time) => self.processingTimers.delete(self.currentKey, time),
     };
   }
 
@@ -108,13 +98,19 @@ export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, Pro
     this.outKeys.push(this.currentKey);
   }
   value<V>(name: string): ValueState<V> {
-    return this.handle(`value:${name}`, (t) => new ValueStateHandle<V>(t as never, this));
+    const h = this.valueHandles.get(name);
+    if (h !== undefined) return h as ValueState<V>;
+    return this.handle(this.valueHandles, name, "value", (t) => new ValueStateHandle<V>(t as never, this));
   }
   map<MK, V>(name: string): MapState<MK, V> {
-    return this.handle(`map:${name}`, (t) => new MapStateHandle<MK, V>(t as never, this));
+    const h = this.mapHandles.get(name);
+    if (h !== undefined) return h as MapState<MK, V>;
+    return this.handle(this.mapHandles, name, "map", (t) => new MapStateHandle<MK, V>(t as never, this));
   }
   list<V>(name: string): ListState<V> {
-    return this.handle(`list:${name}`, (t) => new ListStateHandle<V>(t as never, this));
+    const h = this.listHandles.get(name);
+    if (h !== undefined) return h as ListState<V>;
+    return this.handle(this.listHandles, name, "list", (t) => new ListStateHandle<V>(t as never, this));
   }
 
   // ---- Operator ----
@@ -147,53 +143,37 @@ export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, Pro
   }
 
   snapshot(): unknown {
-    const live = (heap: TimerHeap<Timer>, domain: TimeDomain) =>
-      heap
-        .entries()
-        .filter(([, t]) => this.liveTimers.has(this.timerId(domain, t.key, t.time)))
-        .map(([, t]) => [t.key, t.time]);
-    return { event: live(this.eventTimers, "event"), processing: live(this.processingTimers, "processing") };
+    return { event: this.eventTimers.entries(), processing: this.processingTimers.entries() };
   }
 
   restore(saved: unknown): void {
     const s = saved as { event: Array<[unknown, number]>; processing: Array<[unknown, number]> };
     this.eventTimers.clear();
     this.processingTimers.clear();
-    this.liveTimers.clear();
-    for (const [key, time] of s.event) this.pushTimer("event", key, time);
-    for (const [key, time] of s.processing) this.pushTimer("processing", key, time);
+    for (const [key, time] of s.event) this.eventTimers.add(key, time);
+    for (const [key, time] of s.processing) this.processingTimers.add(key, time);
+    const next = this.processingTimers.peekTime();
+    if (next !== Number.POSITIVE_INFINITY) this.requestProcessingTimeAt(next);
   }
 
   /** Number of live timers, for tests of clean-up. */
   timerCount(): number {
-    return this.liveTimers.size;
+    return this.eventTimers.size + this.processingTimers.size;
   }
 
   // ---- internals ----
-  private handle<H>(id: string, make: (table: unknown) => H): H {
-    let h = this.handles.get(id) as H | undefined;
-    if (h === undefined) {
-      h = make(this.context.state.table(this.context.stepId, id));
-      this.handles.set(id, h);
-    }
+  private handle<H>(cache: Map<string, unknown>, name: string, kind: string, make: (table: unknown) => H): H {
+    const h = make(this.context.state.table(this.context.stepId, `${kind}:${name}`));
+    cache.set(name, h);
     return h;
   }
 
-  private timerId(domain: TimeDomain, key: unknown, time: number): string {
-    return `${domain}|${typeof key}:${String(key)}|${time}`;
-  }
-
   private addTimer(domain: TimeDomain, time: number): void {
-    const id = this.timerId(domain, this.currentKey, time);
-    if (this.liveTimers.has(id)) return;
-    this.pushTimer(domain, this.currentKey, time);
-    if (domain === "processing") this.requestProcessingTimeAt(time);
-  }
-
-  private pushTimer(domain: TimeDomain, key: unknown, time: number): void {
-    const id = this.timerId(domain, key, time);
-    this.liveTimers.add(id);
-    (domain === "event" ? this.eventTimers : this.processingTimers).push(time, { key, time, id });
+    if (domain === "event") this.eventTimers.add(this.currentKey, time);
+    else {
+      this.processingTimers.add(this.currentKey, time);
+      this.requestProcessingTimeAt(time);
+    }
   }
 
   private requestProcessingTimeAt(time: number): void {
@@ -202,19 +182,22 @@ export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, Pro
     this.context.requestProcessingTime(time);
   }
 
-  private fireDue(heap: TimerHeap<Timer>, domain: TimeDomain, upTo: number): void {
+  private fireDue(timers: KeyedTimerQueue, domain: TimeDomain, upTo: number): void {
     const onTimer = this.fn.onTimer;
     // An event-time timer at t fires once every record with time ≤ t is in (W > t); a processing-time one at now ≥ t.
-    while (domain === "event" ? heap.peekTime() < upTo : heap.peekTime() <= upTo) {
-      const timer = heap.pop()!;
-      if (!this.liveTimers.delete(timer.id)) continue;
+    for (;;) {
+      const due = timers.popDue(upTo, domain === "processing");
+      if (due === undefined) return;
       if (onTimer === undefined) continue;
-      this.currentKey = timer.key;
-      this.currentTime = timer.time;
-      try {
-        onTimer.call(this.fn, timer.time, domain, this);
-      } catch (error) {
-        this.context.deadLetter("failed", { timer: timer.time, key: timer.key }, timer.time, error);
+      const time = due.time;
+      for (const key of due.keys) {
+        this.currentKey = key;
+        this.currentTime = time;
+        try {
+          onTimer.call(this.fn, time, domain, this);
+        } catch (error) {
+          this.context.deadLetter("failed", { timer: time, key }, time, error);
+        }
       }
     }
   }

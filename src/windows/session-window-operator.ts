@@ -86,6 +86,11 @@ export class SessionWindowOperator<T> implements Operator<T, Record<string, unkn
         if (last > first) list!.splice(first + 1, last - first);
         target.start = start;
         target.end = end;
+        // Extended past the watermark: it is open again and fires (again) when the watermark reaches its end.
+        if (end > watermark && target.fired) {
+          target.fired = false;
+          this.timers.push(end, target);
+        }
       }
       this.aggregates.add(target.accs, items[i]!, t);
       if (this.options.emit === "updates" || end <= watermark) {
