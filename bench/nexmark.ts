@@ -70,14 +70,20 @@ if (values.child !== undefined) {
   const names = values.queries.split(",");
   const repeat = Number(values.repeat);
   const figures: Array<Figure & { runs: number[] }> = [];
-  process.stderr.write(`Nexmark, ${events.toLocaleString("en-US")} events per run, best of ${repeat}, ${cpus().length} cores\n`);
+  process.stderr.write(
+    `Nexmark, ${events.toLocaleString("en-US")} events per run, best of ${repeat}, ${cpus().length} cores\n`,
+  );
   for (const name of names) {
     const runs: Figure[] = [];
     for (let i = 0; i < repeat; i++) {
-      const r = spawnSync(process.execPath, [...V8_FLAGS, self, "--child", name, "--events", String(events)], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const r = spawnSync(
+        process.execPath,
+        [...V8_FLAGS, self, "--child", name, "--events", String(events)],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
       if (r.status !== 0) throw new Error(`${name} failed with exit code ${r.status}`);
       runs.push(JSON.parse(r.stdout.trim().split("\n").pop()!) as Figure);
     }

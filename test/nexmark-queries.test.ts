@@ -48,7 +48,14 @@ describe(`Nexmark queries on ${EVENTS.toLocaleString("en-US")} events equal the 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sluice-nexmark-"));
-    const generated = await sluice("nexmark", "generate", "--events", String(EVENTS), "--output", join(dir, "events.ndjson"));
+    const generated = await sluice(
+      "nexmark",
+      "generate",
+      "--events",
+      String(EVENTS),
+      "--output",
+      join(dir, "events.ndjson"),
+    );
     assert.equal(generated.code, 0, generated.stderr);
     db = new Database(":memory:");
     loadNexmarkNdjson(db, join(dir, "events.ndjson"));
@@ -62,9 +69,23 @@ describe(`Nexmark queries on ${EVENTS.toLocaleString("en-US")} events equal the 
   for (const [name, query] of Object.entries(NEXMARK_QUERIES)) {
     it(`${name}: ${query.description}`, async () => {
       const output = join(dir, `${name}.ndjson`);
-      const run = await sluice("nexmark", "run", name, "--events", String(EVENTS), "--output", output, "--json");
+      const run = await sluice(
+        "nexmark",
+        "run",
+        name,
+        "--events",
+        String(EVENTS),
+        "--output",
+        output,
+        "--json",
+      );
       assert.equal(run.code, 0, run.stderr);
-      const report = JSON.parse(run.stdout) as { query: string; events: number; seconds: number; eventsPerSecond: number };
+      const report = JSON.parse(run.stdout) as {
+        query: string;
+        events: number;
+        seconds: number;
+        eventsPerSecond: number;
+      };
       assert.equal(report.query, name);
       assert.equal(report.events, EVENTS);
       assert.ok(report.seconds > 0 && report.eventsPerSecond > 0);
@@ -95,7 +116,12 @@ describe("sluice nexmark run: usage", () => {
   });
 
   it("prints help with exit code 0", async () => {
-    for (const args of [["--help"], ["nexmark", "run", "--help"], ["nexmark", "generate", "--help"], ["demo", "--help"]]) {
+    for (const args of [
+      ["--help"],
+      ["nexmark", "run", "--help"],
+      ["nexmark", "generate", "--help"],
+      ["demo", "--help"],
+    ]) {
       const r = await sluice(...args);
       assert.equal(r.code, 0, args.join(" "));
       assert.match(r.stdout, /Usage: sluice/);

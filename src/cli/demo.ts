@@ -71,7 +71,11 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
         const device = i % 20;
         const lateBy = rng.next() < 0.01 ? 60_000 : Math.floor(rng.next() * 3000); // 1% arrive a minute late
         const spike = rng.next() < 0.002 ? 25 : 0;
-        return { deviceId: `sensor-${String(device).padStart(2, "0")}`, temp: rng.gaussian(20 + device / 4, 0.8) + spike, ts: now - lateBy };
+        return {
+          deviceId: `sensor-${String(device).padStart(2, "0")}`,
+          temp: rng.gaussian(20 + device / 4, 0.8) + spike,
+          ts: now - lateBy,
+        };
       },
     }),
   )
@@ -99,7 +103,8 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     const steps = job.status();
     const source = steps[0]!;
     const window = steps.find((s) => s.id === "device-stats")!;
-    const lag = typeof window.watermark === "number" ? ((clock.now() - window.watermark) / 1000).toFixed(1) : "-";
+    const lag =
+      typeof window.watermark === "number" ? ((clock.now() - window.watermark) / 1000).toFixed(1) : "-";
     io.stderr.write(
       `[status] ${((source.recordsOut - lastIn) / 5).toFixed(0)} events/s  watermark lag ${lag} s  ` +
         `dead letters ${deadLetters.entries.length} (late ${deadLetters.entries.filter((d) => d.reason === "late").length})\n`,

@@ -32,11 +32,16 @@ ${"\n"}${NEXMARK_RUN_USAGE.split("\n").slice(3, 4).join("\n")}
 `;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
@@ -61,7 +66,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
         io.stdout.write(NEXMARK_USAGE);
         return 0;
       }
-      io.stderr.write(`sluice nexmark: unknown subcommand ${sub === undefined ? "(none)" : JSON.stringify(sub)}\n\n${NEXMARK_USAGE}`);
+      io.stderr.write(
+        `sluice nexmark: unknown subcommand ${sub === undefined ? "(none)" : JSON.stringify(sub)}\n\n${NEXMARK_USAGE}`,
+      );
       return 2;
     }
     default:

@@ -133,9 +133,14 @@ async function writeEvents(
     if (n > 0) encoder.writeBatch(events, n);
     events.length = 0;
     times.length = 0;
-    if (encoder.byteLength >= CHUNK_BYTES || (n === 0 && encoder.byteLength > 0)) {
+    if (n === 0 && encoder.byteLength > 0) {
+      // The last chunk: wait until it (and so everything before it) has been handed over.
       const chunk = encoder.take();
-      const more = out.write(chunk);
+      await new Promise<void>((resolve, reject) => {
+        out.write(chunk, (error) => (error ? reject(error) : resolve()));
+      });
+    } else if (encoder.byteLength >= CHUNK_BYTES) {
+      const more = out.write(encoder.take());
       const error = failure();
       if (error) throw error;
       if (!more) await once(out, "drain");
@@ -146,6 +151,4 @@ async function writeEvents(
     }
     if (n === 0) break;
   }
-  // Standard output is not ended here; make sure what was written has been handed over.
-  if ((out as { writableNeedDrain?: boolean }).writableNeedDrain) await once(out, "drain");
 }

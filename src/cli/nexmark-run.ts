@@ -7,7 +7,7 @@ import { SluiceError } from "../core/errors.js";
 import { DEFAULT_BASE_TIME, DEFAULT_EVENTS_PER_SECOND, DEFAULT_SEED } from "../nexmark/generator-config.js";
 import { NEXMARK_QUERIES } from "../nexmark/queries/index.js";
 import { runNexmarkQuery } from "../nexmark/run-query.js";
-import { OptionError as UsageError, parseInteger } from "./integer-option.js";
+import { parseInteger, OptionError as UsageError } from "./integer-option.js";
 
 export const NEXMARK_RUN_USAGE = `Usage: sluice nexmark run QUERY --events N [options]
 
@@ -48,12 +48,15 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
     if (positionals.length !== 1) throw new UsageError("expected exactly one QUERY");
     const query = positionals[0]!;
     if (!Object.hasOwn(NEXMARK_QUERIES, query)) {
-      throw new UsageError(`unknown query "${query}"; choose one of ${Object.keys(NEXMARK_QUERIES).join(", ")}`);
+      throw new UsageError(
+        `unknown query "${query}"; choose one of ${Object.keys(NEXMARK_QUERIES).join(", ")}`,
+      );
     }
     if (values.events === undefined) throw new UsageError("--events N is required");
     const events = parseInteger(values.events, "--events", 0);
     const seed = values.seed === undefined ? undefined : parseInteger(values.seed, "--seed");
-    const baseTime = values["base-time"] === undefined ? undefined : parseInteger(values["base-time"], "--base-time");
+    const baseTime =
+      values["base-time"] === undefined ? undefined : parseInteger(values["base-time"], "--base-time");
     const rate = values.rate === undefined ? undefined : parseInteger(values.rate, "--rate", 1);
     const result = await runNexmarkQuery({
       query,
@@ -78,7 +81,9 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
       io.stderr.write(`sluice nexmark run: ${error.message}\n\n${NEXMARK_RUN_USAGE}`);
       return 2;
     }
-    io.stderr.write(`sluice nexmark run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    io.stderr.write(
+      `sluice nexmark run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    );
     return 1;
   }
 }

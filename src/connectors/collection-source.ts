@@ -15,26 +15,41 @@ export interface CollectionSourceOptions<T> {
 }
 
 /** A bounded in-memory source, e.g. `p.source("readings", fromCollection(rows, { partitions: 2 }))`. */
-export function fromCollection<T>(records: readonly T[], options: CollectionSourceOptions<T> = {}): Source<T> {
+export function fromCollection<T>(
+  records: readonly T[],
+  options: CollectionSourceOptions<T> = {},
+): Source<T> {
   const partitions = options.partitions ?? 1;
   const batchSize = options.batchSize ?? 1024;
   const partitionOf = options.partitionOf ?? ((_: T, i: number) => i % partitions);
   const batches: SourceBatch<T>[] = [];
-  const open: Array<{ items: T[]; times: number[] }> = Array.from({ length: partitions }, () => ({ items: [], times: [] }));
+  const open: Array<{ items: T[]; times: number[] }> = Array.from({ length: partitions }, () => ({
+    items: [],
+    times: [],
+  }));
   records.forEach((record, i) => {
     const p = partitionOf(record, i);
-    if (!(p >= 0 && p < partitions)) throw new RangeError(`partitionOf gave ${p}; expected 0..${partitions - 1}`);
+    if (!(p >= 0 && p < partitions))
+      throw new RangeError(`partitionOf gave ${p}; expected 0..${partitions - 1}`);
     const current = open[p]!;
     current.items.push(record);
     if (options.times !== undefined) current.times.push(options.times[i]!);
     if (current.items.length >= batchSize) {
-      batches.push({ partition: p, items: current.items, ...(options.times ? { times: current.times } : {}) });
+      batches.push({
+        partition: p,
+        items: current.items,
+        ...(options.times ? { times: current.times } : {}),
+      });
       open[p] = { items: [], times: [] };
     }
   });
   open.forEach((current, p) => {
     if (current.items.length > 0) {
-      batches.push({ partition: p, items: current.items, ...(options.times ? { times: current.times } : {}) });
+      batches.push({
+        partition: p,
+        items: current.items,
+        ...(options.times ? { times: current.times } : {}),
+      });
     }
   });
   return {

@@ -69,7 +69,9 @@ export function generatorSource<T>(options: GeneratorSourceOptions<T>): Source<T
           const due = Math.floor(((clock.now() - started) * rate) / 1000) - (made - startIndex);
           if (due > 0) return makeBatch(Math.min(due, limit - made, 10_000));
           return new Promise((resolve) => {
-            clock.schedule(Math.max(1, Math.ceil(1000 / rate)), () => resolve(this.next() as SourceBatch<T> | null));
+            clock.schedule(Math.max(1, Math.ceil(1000 / rate)), () =>
+              resolve(this.next() as SourceBatch<T> | null),
+            );
           });
         },
         position: () => made,

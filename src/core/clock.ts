@@ -39,7 +39,12 @@ export class ManualClock implements Clock {
     return this.current;
   }
   schedule(delayMs: number, fn: () => void): () => void {
-    const timer: PendingTimer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const timer: PendingTimer = {
+      at: this.current + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return () => {
       timer.cancelled = true;
@@ -51,7 +56,8 @@ export class ManualClock implements Clock {
   }
   /** Moves time to `time` (never backwards), running due timers in time order. */
   setTime(time: number): void {
-    if (time < this.current) throw new RangeError(`ManualClock cannot go backwards (${time} < ${this.current})`);
+    if (time < this.current)
+      throw new RangeError(`ManualClock cannot go backwards (${time} < ${this.current})`);
     for (;;) {
       let next: PendingTimer | undefined;
       for (const t of this.timers) {

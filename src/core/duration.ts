@@ -18,7 +18,9 @@ export function toMillis(duration: Duration, what = "duration"): number {
   }
   const match = DURATION_PATTERN.exec(String(duration).trim());
   if (match === null) {
-    throw new RangeError(`${what} must look like "500ms", "5s", "1m", "2h" or "1d", got ${JSON.stringify(duration)}`);
+    throw new RangeError(
+      `${what} must look like "500ms", "5s", "1m", "2h" or "1d", got ${JSON.stringify(duration)}`,
+    );
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as DurationUnit]);
 }

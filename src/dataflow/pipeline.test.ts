@@ -39,8 +39,14 @@ test("map, filter, flatMap, union and branch transform records and keep their ev
   routed.other.to(other);
   await p.run({ clock: new ManualClock(0) });
   assert.deepEqual([...all.items].sort(), ["/a", "/a", "/b", "a", "a", "b"]);
-  assert.deepEqual(ann.items.map((c) => c.ts), [1000, 2000, 9000]);
-  assert.deepEqual(other.items.map((c) => c.user), ["bob", "bob"]);
+  assert.deepEqual(
+    ann.items.map((c) => c.ts),
+    [1000, 2000, 9000],
+  );
+  assert.deepEqual(
+    other.items.map((c) => c.user),
+    ["bob", "bob"],
+  );
   assert.deepEqual(other.times, [1500, 12_000], "event times travel with records");
 });
 
@@ -129,7 +135,10 @@ test("allowed lateness: a late record within it re-emits the window; beyond it g
     [1, 2],
     "first the on-time result, then the update",
   );
-  assert.deepEqual(late.items.map((c) => c.ts), [3000]);
+  assert.deepEqual(
+    late.items.map((c) => c.ts),
+    [3000],
+  );
 });
 
 test("late records go to the dead-letter ledger by default, never silently away", async () => {
@@ -183,7 +192,9 @@ test("keyed process: per-key value state, event-time timers fire once the waterm
         ctx.timers.eventTime(c.ts + 2000);
       },
       onTimer(time, domain, ctx) {
-        ctx.emit(`${ctx.key}@${time}/${domain}: ${ctx.value<number>("seen").get()} ${ctx.list<string>("pages").get().join(",")}`);
+        ctx.emit(
+          `${ctx.key}@${time}/${domain}: ${ctx.value<number>("seen").get()} ${ctx.list<string>("pages").get().join(",")}`,
+        );
       },
     })
     .to(out);
@@ -237,13 +248,20 @@ test("dedupe lets the first record of a key through and drops repeats within the
     .dedupe({ within: "5s" })
     .to(out);
   await p.run({ clock: new ManualClock(0) });
-  assert.deepEqual(out.items.map((c) => c.ts), [0, 6000]);
+  assert.deepEqual(
+    out.items.map((c) => c.ts),
+    [0, 6000],
+  );
 });
 
 test("topN ranks each window's rows", async () => {
   const p = new Pipeline("top");
   const out = collect<{ key: string; n: number; rank: number; windowStart: number }>();
-  const pages = ["/a", "/b", "/a", "/c", "/a", "/b", "/d"].map((page, i) => ({ user: "u", page, ts: i * 100 }));
+  const pages = ["/a", "/b", "/a", "/c", "/a", "/b", "/d"].map((page, i) => ({
+    user: "u",
+    page,
+    ts: i * 100,
+  }));
   p.source("clicks", fromCollection(pages))
     .withEventTime((c) => c.ts, { maxOutOfOrderness: 0 })
     .keyBy((c) => c.page)
@@ -291,7 +309,8 @@ test("a checkpoint restores into a new job that finishes with the same results a
 
   const second = build();
   const j2 = second.p.start({ clock: new ManualClock(0), restoreFrom: checkpoint });
-  for (let i = checkpoint.sources.clicks * 20; i < rows.length; i += 20) second.src.push(rows.slice(i, i + 20));
+  for (let i = checkpoint.sources.clicks * 20; i < rows.length; i += 20)
+    second.src.push(rows.slice(i, i + 20));
   second.src.end();
   await j2.done;
   const norm = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();

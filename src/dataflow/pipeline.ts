@@ -27,14 +27,18 @@ export class Pipeline {
   /** e.g. `const p = new Pipeline("iot")` */
   constructor(readonly name: string) {
     if (!STEP_ID.test(name)) {
-      throw new PipelineDefinitionError(`pipeline name ${JSON.stringify(name)} must be letters, digits, "_", "-" or "."`);
+      throw new PipelineDefinitionError(
+        `pipeline name ${JSON.stringify(name)} must be letters, digits, "_", "-" or "."`,
+      );
     }
   }
 
   /** Adds a named input stream, e.g. `p.source("readings", generatorSource(…))`. */
   source<T>(name: string, connector: Source<T>): Stream<T> {
     if (!(connector.partitions >= 1)) {
-      throw new PipelineDefinitionError(`source "${name}" must have at least one partition`, { stepId: name });
+      throw new PipelineDefinitionError(`source "${name}" must have at least one partition`, {
+        stepId: name,
+      });
     }
     const partitions = Array.from({ length: connector.partitions }, (_, i) => this.partitionCount + i);
     const step: LogicalStep = {
@@ -108,12 +112,17 @@ export class Pipeline {
         id = `${verb}-${n}`;
       } while (this.ids.has(id));
     } else if (!STEP_ID.test(id)) {
-      throw new PipelineDefinitionError(`step id ${JSON.stringify(id)} must be letters, digits, "_", "-" or "."`);
+      throw new PipelineDefinitionError(
+        `step id ${JSON.stringify(id)} must be letters, digits, "_", "-" or "."`,
+      );
     }
     if (this.ids.has(id)) {
-      throw new PipelineDefinitionError(`step id "${id}" is used twice in pipeline "${this.name}"; ids must be unique`, {
-        stepId: id,
-      });
+      throw new PipelineDefinitionError(
+        `step id "${id}" is used twice in pipeline "${this.name}"; ids must be unique`,
+        {
+          stepId: id,
+        },
+      );
     }
     this.ids.add(id);
     return id;

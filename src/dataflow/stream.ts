@@ -9,6 +9,13 @@
 import type { AggregateResults, AggregateSpec } from "../aggregates/aggregate-function.js";
 import { type Duration, toMillis } from "../core/duration.js";
 import { PipelineDefinitionError } from "../core/errors.js";
+import {
+  IntervalJoinOperator,
+  type JoinWindow,
+  TemporalJoinOperator,
+  WindowCoGroupOperator,
+  WindowJoinOperator,
+} from "../joins/index.js";
 import { RouteOperator, RouteOutputOperator } from "../operators/branch.js";
 import { DedupeOperator } from "../operators/dedupe.js";
 import { EventTimeOperator } from "../operators/event-time.js";
@@ -17,18 +24,11 @@ import { FlatMapOperator } from "../operators/flat-map.js";
 import { KeyByOperator } from "../operators/key-by.js";
 import { MapOperator } from "../operators/map.js";
 import { type KeyedProcessFunction, ProcessOperator } from "../operators/process.js";
-import { type TopNOptions, TopNOperator } from "../operators/top-n.js";
+import { TopNOperator, type TopNOptions } from "../operators/top-n.js";
 import { UnionOperator } from "../operators/union.js";
-import {
-  IntervalJoinOperator,
-  type JoinWindow,
-  TemporalJoinOperator,
-  WindowCoGroupOperator,
-  WindowJoinOperator,
-} from "../joins/index.js";
 import type { Operator } from "../runtime/operator.js";
-import { SinkOperator } from "../sinks/sink-operator.js";
 import type { Sink } from "../sinks/sink.js";
+import { SinkOperator } from "../sinks/sink-operator.js";
 import { AggregateSet, type WindowResult } from "../windows/aggregate-set.js";
 import { AlignedWindowOperator } from "../windows/aligned-window-operator.js";
 import type { EmitMode } from "../windows/emit-mode.js";
@@ -58,19 +58,19 @@ export class Stream<T> {
 
   /** One output per record, e.g. `s.map((r) => ({ ...r, tempF: r.temp * 1.8 + 32 }))`. */
   map<R>(fn: (record: T) => R, options: StepOptions = {}): Stream<R> {
-    return this.then("map", () => new MapOperator(fn), options);
+    return this.chain("map", () => new MapOperator(fn), options);
   }
 
   /** Keeps records for which `predicate` holds, e.g. `s.filter((r) => r.temp > 30)`. */
   filter<S extends T>(predicate: (record: T) => record is S, options?: StepOptions): Stream<S>;
   filter(predicate: (record: T) => boolean, options?: StepOptions): Stream<T>;
   filter(predicate: (record: T) => boolean, options: StepOptions = {}): Stream<T> {
-    return this.then("filter", () => new FilterOperator(predicate), options);
+    return this.chain("filter", () => new FilterOperator(predicate), options);
   }
 
   /** Zero or more outputs per record, e.g. `s.flatMap((post) => post.tags)`. */
   flatMap<R>(fn: (record: T) => Iterable<R>, options: StepOptions = {}): Stream<R> {
-    return this.then("flat-map", () => new FlatMapOperator(fn), options);
+    return this.chain("flat-map", () => new FlatMapOperator(fn), options);
   }
 
   /** Merges streams of the same type, e.g. `a.union(b, c)`; the watermark is the minimum of the inputs'. */
@@ -87,7 +87,10 @@ export class Stream<T> {
    * Splits the stream into named outputs; each record goes to the first route whose predicate holds, e.g.
    * `const { hot, cold } = s.branch({ hot: (r) => r.temp > 30, cold: () => true })`.
    */
-  branch<N extends string>(routes: Record<N, (record: T) => boolean>, options: StepOptions = {}): Record<N, Stream<T>> {
+  branch<N extends string>(
+    routes: Record<N, (record: T) => boolean>,
+    options: StepOptions = {},
+  ): Record<N, Stream<T>> {
     const names = Object.keys(routes) as N[];
     if (names.length === 0) throw new PipelineDefinitionError("branch needs at least one route");
     const predicates = names.map((n) => routes[n]);
@@ -114,11 +117,16 @@ export class Stream<T> {
    * Takes event time from each record and makes watermarks, e.g.
    * `s.withEventTime((r) => r.ts, { maxOutOfOrderness: "5s", idleTimeout: "30s" })`.
    */
-  withEventTime(timestamp: (record: T) => number, settings: EventTimeSettings, options: StepOptions = {}): Stream<T> {
+  withEventTime(
+    timestamp: (record: T) => number,
+    settings: EventTimeSettings,
+    options: StepOptions = {},
+  ): Stream<T> {
     const maxOutOfOrderness = toMillis(settings.maxOutOfOrderness, "maxOutOfOrderness");
-    const idleTimeout = settings.idleTimeout === undefined ? undefined : toMillis(settings.idleTimeout, "idleTimeout");
+    const idleTimeout =
+      settings.idleTimeout === undefined ? undefined : toMillis(settings.idleTimeout, "idleTimeout");
     const partitions = this.step.partitions;
-    return this.then(
+    return this.chain(
       "event-time",
       () => new EventTimeOperator(timestamp, { maxOutOfOrderness, idleTimeout }, partitions),
       options,
@@ -138,7 +146,10 @@ export class Stream<T> {
 
   /** Windows over the whole stream (one global key, null), e.g. `s.windowAll(tumbling("10s")).aggregate({ n: count() })`. */
   windowAll(assigner: WindowAssigner, options: WindowOptions = {}): WindowedStream<T, null> {
-    return this.keyBy(() => null, options.id === undefined ? {} : { id: `${options.id}.key` }).window(assigner, options);
+    return this.keyBy(() => null, options.id === undefined ? {} : { id: `${options.id}.key` }).window(
+      assigner,
+      options,
+    );
   }
 
   /** Sends the stream to a sink, e.g. `s.to(collect())` or `s.to(ndjsonFile("out.ndjson"))`. */
@@ -152,7 +163,7 @@ export class Stream<T> {
   }
 
   /** @internal Adds a single-input step after this one. */
-  protected then<R>(verb: string, create: () => Operator<T, R>, options: StepOptions): Stream<R> {
+  protected chain<R>(verb: string, create: () => Operator<T, R>, options: StepOptions): Stream<R> {
     const step = this.pipeline.addStep(
       verb,
       [{ step: this.step, edge: "main" }],
@@ -162,7 +173,6 @@ export class Stream<T> {
     return new Stream<R>(this.pipeline, step);
   }
 }
-
 
 export class KeyedStream<T, K> extends Stream<T> {
   /** Assigns records to windows per key, e.g. `keyed.window(tumbling("1m"), { allowedLateness: "30s" })`. */
@@ -195,7 +205,12 @@ export class KeyedStream<T, K> extends Stream<T> {
     join: (left: T, right: R, window: JoinWindow) => O,
     options: StepOptions = {},
   ): KeyedStream<O, K> {
-    return this.twoInput("window-join", other, () => new WindowJoinOperator<T, R, O>({ assigner, join }), options);
+    return this.twoInput(
+      "window-join",
+      other,
+      () => new WindowJoinOperator<T, R, O>({ assigner, join }),
+      options,
+    );
   }
 
   /**
@@ -230,8 +245,14 @@ export class KeyedStream<T, K> extends Stream<T> {
     const ms = (d: number | Duration, what: string) => (typeof d === "number" ? d : toMillis(d, what));
     const lower = ms(bounds.lower, "interval join lower bound");
     const upper = ms(bounds.upper, "interval join upper bound");
-    if (lower > upper) throw new PipelineDefinitionError(`interval join needs lower ≤ upper, got [${lower}, ${upper}]`);
-    return this.twoInput("interval-join", other, () => new IntervalJoinOperator<T, R, O>({ lower, upper, join }), options);
+    if (lower > upper)
+      throw new PipelineDefinitionError(`interval join needs lower ≤ upper, got [${lower}, ${upper}]`);
+    return this.twoInput(
+      "interval-join",
+      other,
+      () => new IntervalJoinOperator<T, R, O>({ lower, upper, join }),
+      options,
+    );
   }
 
   /**
@@ -278,7 +299,11 @@ export class KeyedStream<T, K> extends Stream<T> {
   }
 
   /** @internal Adds a single-input step whose output keeps this stream's keys. */
-  protected keyedThen<R>(verb: string, create: () => Operator<T, R>, options: StepOptions): KeyedStream<R, K> {
+  protected keyedThen<R>(
+    verb: string,
+    create: () => Operator<T, R>,
+    options: StepOptions,
+  ): KeyedStream<R, K> {
     const step = this.pipeline.addStep(
       verb,
       [{ step: this.step, edge: "main" }],
@@ -288,7 +313,6 @@ export class KeyedStream<T, K> extends Stream<T> {
     return new KeyedStream<R, K>(this.pipeline, step);
   }
 }
-
 
 export interface WindowOptions extends StepOptions {
   /** How long after a window's end a late record may still update it (default 0). */
@@ -335,16 +359,20 @@ export class WindowedStream<T, K> {
     const step = this.input.pipeline.addStep("window", [{ step: this.input.step, edge: "main" }], create, {
       ...(id === undefined ? {} : { id }),
     });
-    const result = new WindowResultStream<WindowResult<K, AggregateResults<S>>, K, T>(this.input.pipeline, step);
+    const result = new WindowResultStream<WindowResult<K, AggregateResults<S>>, K, T>(
+      this.input.pipeline,
+      step,
+    );
     result.lateness = settings.allowedLateness;
     return result;
   }
 }
 
-export class WindowResultStream<R extends { key: K; windowStart: number; windowEnd: number }, K, T> extends KeyedStream<
-  R,
-  K
-> {
+export class WindowResultStream<
+  R extends { key: K; windowStart: number; windowEnd: number },
+  K,
+  T,
+> extends KeyedStream<R, K> {
   /** @internal */
   lateness = 0;
 
@@ -362,7 +390,11 @@ export class WindowResultStream<R extends { key: K; windowStart: number; windowE
   /**
    * Keeps the `n` best rows of each window, ranked, e.g. `.topN(3, { by: (r) => r.n })` → rows with `rank` 1..3.
    */
-  topN(n: number, settings: Omit<TopNOptions<R>, "n">, options: StepOptions = {}): KeyedStream<R & { rank: number }, K> {
+  topN(
+    n: number,
+    settings: Omit<TopNOptions<R>, "n">,
+    options: StepOptions = {},
+  ): KeyedStream<R & { rank: number }, K> {
     return this.keyedThen(
       "top-n",
       () => new TopNOperator<R>({ allowedLateness: this.lateness, ...settings, n }),
@@ -370,4 +402,3 @@ export class WindowResultStream<R extends { key: K; windowStart: number; windowE
     );
   }
 }
-

@@ -43,7 +43,10 @@ export function nexmarkPipeline(options: NexmarkRunOptions, sink: Sink<NexmarkRo
   }
   const p = new Pipeline(`nexmark-${query.name}`);
   const events = p
-    .source("nexmark", nexmarkSource({ ...options, ...(options.batchSize ? { batchSize: options.batchSize } : {}) }))
+    .source(
+      "nexmark",
+      nexmarkSource({ ...options, ...(options.batchSize ? { batchSize: options.batchSize } : {}) }),
+    )
     .withEventTime((e) => e.dateTime, { maxOutOfOrderness: "4s" }, { id: "event-time" });
   query.build(events).to(sink, { id: "results" });
   return p;
@@ -60,7 +63,9 @@ export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<Nexma
     sink = counter;
   } else if (query?.upsertKey !== undefined) {
     const keyColumns = query.upsertKey;
-    sink = new UpsertFileSink<NexmarkRow>(options.output, (row) => keyColumns.map((c) => String(row[c])).join("\u0000"));
+    sink = new UpsertFileSink<NexmarkRow>(options.output, (row) =>
+      keyColumns.map((c) => String(row[c])).join("\u0000"),
+    );
   } else {
     sink = new NdjsonFileSink<NexmarkRow>(options.output);
   }

@@ -71,6 +71,7 @@ export class RouteOutputOperator<T> implements Operator<Routed<T>, T> {
       outTimes.push(times[i]!);
       if (outKeys !== undefined) outKeys.push(keys![i]);
     }
-    if (outItems.length > 0) out.emit({ items: outItems, times: outTimes, keys: outKeys, partition: batch.partition });
+    if (outItems.length > 0)
+      out.emit({ items: outItems, times: outTimes, keys: outKeys, partition: batch.partition });
   }
 }

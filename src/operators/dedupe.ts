@@ -3,11 +3,10 @@
  * the last record let through. State for a key is dropped once the watermark passes that bound.
  */
 import type { Batch } from "../core/batch.js";
-import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
+import type { Collector, Operator } from "../runtime/operator.js";
 import { TimerHeap } from "../runtime/timer-heap.js";
 
 export class DedupeOperator<T> implements Operator<T, T> {
-  private context!: OperatorContext;
   /** Per key: event time until which repeats are dropped. */
   private readonly until = new Map<unknown, number>();
   private readonly expiry = new TimerHeap<unknown>();
@@ -15,10 +14,6 @@ export class DedupeOperator<T> implements Operator<T, T> {
   duplicates = 0;
 
   constructor(private readonly within: number) {}
-
-  open(context: OperatorContext): void {
-    this.context = context;
-  }
 
   processBatch(batch: Batch<T>, out: Collector<T>): void {
     const { items, times, keys } = batch;
@@ -40,7 +35,8 @@ export class DedupeOperator<T> implements Operator<T, T> {
       keptTimes.push(t);
       keptKeys.push(key);
     }
-    if (keptItems.length > 0) out.emit({ items: keptItems, times: keptTimes, keys: keptKeys, partition: batch.partition });
+    if (keptItems.length > 0)
+      out.emit({ items: keptItems, times: keptTimes, keys: keptKeys, partition: batch.partition });
   }
 
   onWatermark(watermark: number): void {

@@ -43,7 +43,11 @@ test("an idle partition stops holding the watermark back until it sends data aga
 
 test("a record whose timestamp function throws or returns a non-number goes to the dead-letter ledger", () => {
   const h = new OperatorHarness(
-    new EventTimeOperator<{ t: unknown }>((r) => r.t as number, { maxOutOfOrderness: 0, idleTimeout: undefined }, [0]),
+    new EventTimeOperator<{ t: unknown }>(
+      (r) => r.t as number,
+      { maxOutOfOrderness: 0, idleTimeout: undefined },
+      [0],
+    ),
   );
   h.push([{ t: 1000 }, { t: "soon" }, { t: 2000 }], [0, 0, 0]);
   assert.deepEqual(h.values(), [{ t: 1000 }, { t: 2000 }]);

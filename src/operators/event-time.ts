@@ -68,7 +68,12 @@ export class EventTimeOperator<T> implements Operator<T, T> {
     if (failed === undefined) out.emit({ items, times, keys: batch.keys, partition: p });
     else {
       const keep = (_: unknown, j: number) => !failed!.has(j);
-      out.emit({ items: items.filter(keep), times: times.filter(keep), keys: batch.keys?.filter(keep), partition: p });
+      out.emit({
+        items: items.filter(keep),
+        times: times.filter(keep),
+        keys: batch.keys?.filter(keep),
+        partition: p,
+      });
     }
     if (max !== Number.NEGATIVE_INFINITY) {
       const previous = this.maxSeen.get(p);

@@ -30,6 +30,7 @@ export class FlatMapOperator<I, O> implements Operator<I, O> {
         this.context.deadLetter("failed", items[i], times[i]!, error);
       }
     }
-    if (outItems.length > 0) out.emit({ items: outItems, times: outTimes, keys: outKeys, partition: batch.partition });
+    if (outItems.length > 0)
+      out.emit({ items: outItems, times: outTimes, keys: outKeys, partition: batch.partition });
   }
 }

@@ -42,6 +42,11 @@ export class KeyByOperator<T> implements Operator<T, T> {
       return;
     }
     const keep = (_: unknown, j: number) => !failed!.has(j);
-    out.emit({ items: items.filter(keep), times: times.filter(keep), keys: keys.filter(keep), partition: batch.partition });
+    out.emit({
+      items: items.filter(keep),
+      times: times.filter(keep),
+      keys: keys.filter(keep),
+      partition: batch.partition,
+    });
   }
 }

@@ -4,8 +4,8 @@
  * with time ≤ t is in), in time order, before the watermark moves on downstream; processing-time timers fire when the injected clock does.
  */
 import type { Batch } from "../core/batch.js";
-import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
 import { KeyedTimerQueue } from "../runtime/keyed-timer-queue.js";
+import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
 import {
   type CurrentKey,
   type ListState,
@@ -66,12 +66,11 @@ export class ProcessOperator<T, K, R> implements Operator<T, R>, CurrentKey, Pro
   readonly timers: TimerService;
 
   constructor(private readonly fn: KeyedProcessFunction<T, K, R>) {
-    const self = this;
     this.timers = {
-      eventTime: (time) => self.addTimer("event", time),
-      processingTime: (time) => self.addTimer("processing", time),
-      deleteEventTime: (time) => self.eventTimers.delete(self.currentKey, time),
-      deleteProcessingTime: (time) => self.processingTimers.delete(self.currentKey, time),
+      eventTime: (time) => this.addTimer("event", time),
+      processingTime: (time) => this.addTimer("processing", time),
+      deleteEventTime: (time) => this.eventTimers.delete(this.currentKey, time),
+      deleteProcessingTime: (time) => this.processingTimers.delete(this.currentKey, time),
     };
   }
 

@@ -4,9 +4,10 @@
  * each batch synchronously through the steps. Barriers, ticks and ends travel through the same channel, so a
  * checkpoint sees exactly the batches dispatched before it.
  */
+
+import type { SourceBatch, SourceReader } from "../connectors/source.js";
 import { type Batch, batchOf } from "../core/batch.js";
 import { type Clock, SystemClock } from "../core/clock.js";
-import type { SourceBatch, SourceReader } from "../connectors/source.js";
 import type { LogicalStep } from "../dataflow/logical-step.js";
 import { MemoryStateBackend } from "../state/memory-state-backend.js";
 import type { StateBackend } from "../state/state-backend.js";
@@ -30,7 +31,12 @@ export interface RunOptions {
 }
 
 type TaskMessage =
-  | { readonly type: "batch"; readonly source: number; readonly batch: SourceBatch<unknown>; readonly position: unknown }
+  | {
+      readonly type: "batch";
+      readonly source: number;
+      readonly batch: SourceBatch<unknown>;
+      readonly position: unknown;
+    }
   | { readonly type: "end"; readonly source: number }
   | { readonly type: "failed"; readonly source: number; readonly error: unknown }
   | { readonly type: "tick" }
@@ -79,21 +85,23 @@ export class Job {
     this.state = options.state ?? new MemoryStateBackend();
     this.deadLetters = options.deadLetters ?? new MemoryDeadLetterLedger();
     this.channel = new BoundedChannel(options.queueCapacity ?? 8);
-    const job = this;
     const env = {
       clock: this.clock,
       state: this.state,
       deadLetters: this.deadLetters,
-      requestProcessingTime: (node: StepNode, time: number) => job.requestProcessingTime(node, time),
+      requestProcessingTime: (node: StepNode, time: number) => this.requestProcessingTime(node, time),
       reportSnapshot: (checkpointId: number, stepId: string, snapshot: unknown) => {
-        job.pendingCheckpoints.get(checkpointId)?.steps && (job.pendingCheckpoints.get(checkpointId)!.steps[stepId] = snapshot);
+        this.pendingCheckpoints.get(checkpointId)?.steps &&
+          (this.pendingCheckpoints.get(checkpointId)!.steps[stepId] = snapshot);
       },
     };
     const byId = new Map<string, StepNode>();
     for (const step of steps) {
       const operator = step.createOperator?.() ?? { processBatch() {} };
       const node = new StepNode(step.id, operator, step.inputs.length, env);
-      step.inputs.forEach((input, i) => byId.get(input.step.id)!.connect(node, i, input.edge));
+      step.inputs.forEach((input, i) => {
+        byId.get(input.step.id)!.connect(node, i, input.edge);
+      });
       byId.set(step.id, node);
       this.nodes.push(node);
       if (step.source !== undefined) {
@@ -114,7 +122,11 @@ export class Job {
       const resumeFrom = restore?.sources[step.id];
       this.positions[i] = resumeFrom;
       this.readers.push(
-        step.source!.connector.open({ clock: this.clock, stepId: step.id, ...(resumeFrom === undefined ? {} : { resumeFrom }) }),
+        step.source!.connector.open({
+          clock: this.clock,
+          stepId: step.id,
+          ...(resumeFrom === undefined ? {} : { resumeFrom }),
+        }),
       );
     });
     this.done = this.run();
@@ -188,7 +200,9 @@ export class Job {
             const node = this.sourceNodes[message.source]!;
             const base = this.sourceSteps[message.source]!.source!.partitionBase;
             node.recordsIn += b.items.length;
-            node.emit(batchOf(b.items, b.times ?? this.ingestTimes(b.items.length), undefined, base + b.partition));
+            node.emit(
+              batchOf(b.items, b.times ?? this.ingestTimes(b.items.length), undefined, base + b.partition),
+            );
             break;
           }
           case "end":
@@ -212,7 +226,8 @@ export class Job {
       this.loopIdle = true;
       for (const w of this.idleWaiters) w();
       this.idleWaiters = [];
-      for (const [, pending] of this.pendingCheckpoints) pending.reject(new Error("job ended before the checkpoint"));
+      for (const [, pending] of this.pendingCheckpoints)
+        pending.reject(new Error("job ended before the checkpoint"));
       await Promise.allSettled(this.readers.map((r) => r.close?.()));
       for (const step of this.steps) await step.sink?.close?.();
     }

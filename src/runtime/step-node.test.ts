@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OperatorHarness } from "../testing/operator-harness.js";
 import { UnionOperator } from "../operators/union.js";
+import { OperatorHarness } from "../testing/operator-harness.js";
 
 test("a step's watermark is the minimum over its inputs, undefined until each reported", () => {
   const h = new OperatorHarness(new UnionOperator(), { inputs: 2 });

@@ -6,9 +6,9 @@
 import type { Batch } from "../core/batch.js";
 import type { Clock } from "../core/clock.js";
 import { StepFailure } from "../core/errors.js";
+import type { StateBackend } from "../state/state-backend.js";
 import type { DeadLetterReason, DeadLetterSink } from "./dead-letter.js";
 import type { Collector, Operator, OperatorContext } from "./operator.js";
-import type { StateBackend } from "../state/state-backend.js";
 
 export interface StepEnvironment {
   readonly clock: Clock;
@@ -58,16 +58,15 @@ export class StepNode implements Collector<unknown> {
     this.inputIdle = new Array(inputCount).fill(false);
     this.inputEnded = new Array(inputCount).fill(false);
     this.barrierSeen = new Array(inputCount).fill(-1);
-    const node = this;
     this.context = {
       stepId,
       clock: env.clock,
       state: env.state,
-      watermark: () => node.currentWatermark,
+      watermark: () => this.currentWatermark,
       deadLetter: (reason: DeadLetterReason, record: unknown, time: number, error?: unknown) => {
-        if (reason === "late" && node.lateEdges.length > 0) {
+        if (reason === "late" && this.lateEdges.length > 0) {
           const batch = { items: [record], times: [time], keys: undefined, partition: -1 };
-          for (const edge of node.lateEdges) edge.node.receiveData(edge.input, batch);
+          for (const edge of this.lateEdges) edge.node.receiveData(edge.input, batch);
           return;
         }
         env.deadLetters.write({
@@ -79,7 +78,7 @@ export class StepNode implements Collector<unknown> {
           ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
         });
       },
-      requestProcessingTime: (time: number) => env.requestProcessingTime(node, time),
+      requestProcessingTime: (time: number) => env.requestProcessingTime(this, time),
     };
   }
 

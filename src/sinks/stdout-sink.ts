@@ -19,6 +19,8 @@ export class StdoutSink<T> implements Sink<T> {
 }
 
 /** Prints records as JSON lines, e.g. `stream.to(stdout())`. */
-export function stdout<T>(options: { format?: (record: T) => string; out?: { write(text: string): unknown } } = {}): StdoutSink<T> {
+export function stdout<T>(
+  options: { format?: (record: T) => string; out?: { write(text: string): unknown } } = {},
+): StdoutSink<T> {
   return new StdoutSink<T>(options.out, options.format);
 }

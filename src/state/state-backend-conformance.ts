@@ -7,7 +7,10 @@ import { describe, it } from "node:test";
 import type { StateBackend } from "./state-backend.js";
 
 /** e.g. `stateBackendConformance("memory", () => new MemoryStateBackend())` */
-export function stateBackendConformance(name: string, create: () => StateBackend | Promise<StateBackend>): void {
+export function stateBackendConformance(
+  name: string,
+  create: () => StateBackend | Promise<StateBackend>,
+): void {
   describe(`state backend conformance: ${name}`, () => {
     it("tables start empty and keep values per key", async () => {
       const b = await create();

@@ -7,7 +7,7 @@ import { batchOf } from "../core/batch.js";
 import { ManualClock } from "../core/clock.js";
 import { MemoryDeadLetterLedger } from "../runtime/dead-letter.js";
 import type { Operator } from "../runtime/operator.js";
-import { StepNode, type StepEnvironment } from "../runtime/step-node.js";
+import { type StepEnvironment, StepNode } from "../runtime/step-node.js";
 import { MemoryStateBackend } from "../state/memory-state-backend.js";
 import type { StateBackend } from "../state/state-backend.js";
 
@@ -80,7 +80,11 @@ export class OperatorHarness<I, O> {
   }
 
   /** Pushes one batch into input `input`; `keys` for keyed streams, `partition` for watermark generators. */
-  push(items: I[], times: number[], options: { keys?: unknown[]; input?: number; partition?: number } = {}): this {
+  push(
+    items: I[],
+    times: number[],
+    options: { keys?: unknown[]; input?: number; partition?: number } = {},
+  ): this {
     this.node.receiveData(options.input ?? 0, batchOf(items, times, options.keys, options.partition ?? 0));
     return this;
   }

@@ -17,7 +17,9 @@ export class AggregateSet<T> {
     this.fns = this.names.map((n) => spec[n]!);
     for (const reserved of ["key", "windowStart", "windowEnd"]) {
       if (this.names.includes(reserved)) {
-        throw new RangeError(`aggregate name "${reserved}" is reserved for the result row; pick another name`);
+        throw new RangeError(
+          `aggregate name "${reserved}" is reserved for the result row; pick another name`,
+        );
       }
     }
   }

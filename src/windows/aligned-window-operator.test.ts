@@ -7,7 +7,10 @@ import { AlignedWindowOperator } from "./aligned-window-operator.js";
 import { type AlignedWindows, sliding, tumbling } from "./window-assigner.js";
 
 const make = (assigner: AlignedWindows = tumbling(1000), allowedLateness = 0) =>
-  new AlignedWindowOperator<string>(assigner, new AggregateSet<string>({ n: count() }), { allowedLateness, emit: "final" });
+  new AlignedWindowOperator<string>(assigner, new AggregateSet<string>({ n: count() }), {
+    allowedLateness,
+    emit: "final",
+  });
 
 test("a tumbling window fires exactly when the watermark reaches its end", () => {
   const h = new OperatorHarness(make());
@@ -42,7 +45,9 @@ test("windows with negative times (before the epoch) align correctly", () => {
 
 test("a checkpoint in the middle of a window restores into an operator that finishes it", () => {
   const h1 = new OperatorHarness(make(sliding(2000, 1000)));
-  h1.push(["a", "b"], [100, 1100], { keys: ["k", "k"] }).watermark(1000).barrier(7);
+  h1.push(["a", "b"], [100, 1100], { keys: ["k", "k"] })
+    .watermark(1000)
+    .barrier(7);
   const saved = JSON.parse(JSON.stringify(h1.snapshots.get(7)));
   const op = make(sliding(2000, 1000));
   const h2 = new OperatorHarness(op);

@@ -149,7 +149,11 @@ export class AlignedWindowOperator<T> implements Operator<T, Record<string, unkn
 
   private windowEndsContaining(paneStart: number): number[] {
     const ends: number[] = [];
-    for (let s = alignedStart(paneStart, this.slide, this.offset); s > paneStart - this.size; s -= this.slide) {
+    for (
+      let s = alignedStart(paneStart, this.slide, this.offset);
+      s > paneStart - this.size;
+      s -= this.slide
+    ) {
       ends.push(s + this.size);
     }
     return ends;

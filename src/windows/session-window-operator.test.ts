@@ -21,7 +21,10 @@ test("records less than the gap apart share a session; a record bridging two ses
   h.push([5], [2100], { keys: ["a"] }); // [2100, 3100) bridges [0,2200) and [3000,4000)
   h.watermark(10_000);
   assert.deepEqual(h.values(), [{ key: "a", windowStart: 0, windowEnd: 4000, n: 5, total: 15 }]);
-  assert.deepEqual(h.output.map((r) => r.time), [3999]);
+  assert.deepEqual(
+    h.output.map((r) => r.time),
+    [3999],
+  );
 });
 
 test("a session fires when the watermark reaches its end, and is dropped once past its lateness", () => {
@@ -61,7 +64,9 @@ test("sessions are per key", () => {
 
 test("snapshot and restore continue a session across a restart", () => {
   const h1 = new OperatorHarness(make());
-  h1.push([1], [0], { keys: ["a"] }).watermark(100).barrier(1);
+  h1.push([1], [0], { keys: ["a"] })
+    .watermark(100)
+    .barrier(1);
   const saved = JSON.parse(JSON.stringify(h1.snapshots.get(1)));
   const op = make();
   const h2 = new OperatorHarness(op);

@@ -31,12 +31,22 @@ export function tumbling(size: Duration, options: { offset?: Duration } = {}): T
 }
 
 /** Overlapping windows of `size` starting every `slide`, e.g. `sliding("10s", "2s")`: each record is in 5 windows. */
-export function sliding(size: Duration, slide: Duration, options: { offset?: Duration } = {}): SlidingWindows {
+export function sliding(
+  size: Duration,
+  slide: Duration,
+  options: { offset?: Duration } = {},
+): SlidingWindows {
   const sizeMs = toMillis(size, "sliding window size");
   const slideMs = toMillis(slide, "sliding window slide");
   if (sizeMs <= 0 || slideMs <= 0) throw new RangeError("sliding window size and slide must be > 0");
-  if (slideMs > sizeMs) throw new RangeError(`sliding window slide (${slideMs} ms) must not exceed its size (${sizeMs} ms)`);
-  return { kind: "sliding", size: sizeMs, slide: slideMs, offset: toMillis(options.offset ?? 0, "window offset") % slideMs };
+  if (slideMs > sizeMs)
+    throw new RangeError(`sliding window slide (${slideMs} ms) must not exceed its size (${sizeMs} ms)`);
+  return {
+    kind: "sliding",
+    size: sizeMs,
+    slide: slideMs,
+    offset: toMillis(options.offset ?? 0, "window offset") % slideMs,
+  };
 }
 
 /** Activity sessions per key that close after `gap` without records, e.g. `session("30m")`. */

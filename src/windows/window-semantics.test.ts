@@ -6,12 +6,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { count, max, min, sum } from "../aggregates/index.js";
-import { Pipeline } from "../dataflow/pipeline.js";
-import { collect } from "../sinks/collect-sink.js";
 import { fromCollection } from "../connectors/collection-source.js";
 import { ManualClock } from "../core/clock.js";
+import { Pipeline } from "../dataflow/pipeline.js";
 import { MemoryDeadLetterLedger } from "../runtime/dead-letter.js";
-import { type WindowAssigner, alignedStart, session, sliding, tumbling, windowStartsFor } from "./window-assigner.js";
+import { collect } from "../sinks/collect-sink.js";
+import {
+  alignedStart,
+  session,
+  sliding,
+  tumbling,
+  type WindowAssigner,
+  windowStartsFor,
+} from "./window-assigner.js";
 
 interface Rec {
   id: number;
@@ -30,7 +37,8 @@ interface Row {
   hi: number | null;
 }
 
-const rowId = (r: { key: unknown; windowStart: number; windowEnd: number }) => `${r.key}|${r.windowStart}|${r.windowEnd}`;
+const rowId = (r: { key: unknown; windowStart: number; windowEnd: number }) =>
+  `${r.key}|${r.windowStart}|${r.windowEnd}`;
 
 /** The batch reference: windows computed over all records at once, sorted by time. */
 function batchWindows(records: Rec[], assigner: WindowAssigner): Map<string, Row> {
@@ -76,7 +84,7 @@ function batchWindows(records: Rec[], assigner: WindowAssigner): Map<string, Row
 /** Arrival order within the disorder bound: sort by time plus a random delay of at most `bound`. */
 function arrivalOrder(records: Rec[], delays: number[], bound: number): Rec[] {
   return records
-    .map((r, i) => ({ r, at: r.t + Math.floor((delays[i % delays.length]! % (bound + 1))) }))
+    .map((r, i) => ({ r, at: r.t + Math.floor(delays[i % delays.length]! % (bound + 1)) }))
     .sort((a, b) => a.at - b.at || a.r.id - b.r.id)
     .map((x) => x.r);
 }
@@ -86,15 +94,24 @@ const assigners = fc.oneof(
   fc
     .tuple(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 5 }))
     .map(([slide, k]) => sliding(slide * 100 * k, slide * 100)),
-  fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 1, max: 3 })).map(([size, slide]) => sliding(size * 70, Math.min(size, slide) * 70)),
+  fc
+    .tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 1, max: 3 }))
+    .map(([size, slide]) => sliding(size * 70, Math.min(size, slide) * 70)),
   fc.integer({ min: 1, max: 30 }).map((g) => session(g * 100)),
 );
 
 const recordSets = fc
-  .array(fc.tuple(fc.constantFrom("a", "b", "c", "d"), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: -50, max: 50 })), {
-    minLength: 1,
-    maxLength: 300,
-  })
+  .array(
+    fc.tuple(
+      fc.constantFrom("a", "b", "c", "d"),
+      fc.integer({ min: 0, max: 20_000 }),
+      fc.integer({ min: -50, max: 50 }),
+    ),
+    {
+      minLength: 1,
+      maxLength: 300,
+    },
+  )
   .map((xs) => xs.map(([k, t, v], id) => ({ id, k, t, v })));
 
 async function runWindows(
@@ -110,7 +127,12 @@ async function runWindows(
     .withEventTime((r) => r.t, { maxOutOfOrderness: options.ooo })
     .keyBy((r) => r.k)
     .window(assigner, { allowedLateness: options.lateness ?? 0 })
-    .aggregate({ n: count(), total: sum((r: Rec) => r.v), lo: min((r: Rec) => r.v), hi: max((r: Rec) => r.v) });
+    .aggregate({
+      n: count(),
+      total: sum((r: Rec) => r.v),
+      lo: min((r: Rec) => r.v),
+      hi: max((r: Rec) => r.v),
+    });
   result.to(out as never);
   result.late().to(late);
   const deadLetters = new MemoryDeadLetterLedger();
@@ -146,13 +168,19 @@ test("windows equal the batch computation for any arrival order within maxOutOfO
 
 test("results are identical across runs, batch sizes and partitionings", async () => {
   await fc.assert(
-    fc.asyncProperty(recordSets, assigners, fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), async (records, assigner, b1, b2) => {
-      const arrival = arrivalOrder(records, [0, 170, 40, 999, 3], 1000);
-      const one = await runWindows(arrival, assigner, { ooo: 1000, batchSize: b1, partitions: 1 });
-      const two = await runWindows(arrival, assigner, { ooo: 1000, batchSize: b2, partitions: 3 });
-      const norm = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
-      assert.deepEqual(norm(one.rows), norm(two.rows));
-    }),
+    fc.asyncProperty(
+      recordSets,
+      assigners,
+      fc.integer({ min: 1, max: 50 }),
+      fc.integer({ min: 1, max: 50 }),
+      async (records, assigner, b1, b2) => {
+        const arrival = arrivalOrder(records, [0, 170, 40, 999, 3], 1000);
+        const one = await runWindows(arrival, assigner, { ooo: 1000, batchSize: b1, partitions: 1 });
+        const two = await runWindows(arrival, assigner, { ooo: 1000, batchSize: b2, partitions: 3 });
+        const norm = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
+        assert.deepEqual(norm(one.rows), norm(two.rows));
+      },
+    ),
     { numRuns: 60 },
   );
 });
@@ -160,7 +188,9 @@ test("results are identical across runs, batch sizes and partitionings", async (
 test("records beyond the lateness bound all reach the late output; the rest are counted (tumbling, sliding)", async () => {
   const aligned = fc.oneof(
     fc.integer({ min: 1, max: 20 }).map((s) => tumbling(s * 100)),
-    fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 })).map(([slide, k]) => sliding(slide * 100 * k, slide * 100)),
+    fc
+      .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }))
+      .map(([slide, k]) => sliding(slide * 100 * k, slide * 100)),
   );
   await fc.assert(
     fc.asyncProperty(
@@ -171,8 +201,15 @@ test("records beyond the lateness bound all reach the late output; the rest are 
       fc.integer({ min: 1, max: 20 }),
       async (records, assigner, ooo, lateness, batchSize) => {
         // Fully random arrival order: many records are late.
-        const arrival = [...records].sort((a, b) => ((a.id * 7919) % 101) - ((b.id * 7919) % 101) || a.id - b.id);
-        const { rows, late } = await runWindows(arrival, assigner, { ooo, batchSize, partitions: 1, lateness });
+        const arrival = [...records].sort(
+          (a, b) => ((a.id * 7919) % 101) - ((b.id * 7919) % 101) || a.id - b.id,
+        );
+        const { rows, late } = await runWindows(arrival, assigner, {
+          ooo,
+          batchSize,
+          partitions: 1,
+          lateness,
+        });
         // Reference: replay the watermark batch by batch (it advances after each batch).
         const slide = assigner.kind === "tumbling" ? assigner.size : assigner.slide;
         let maxSeen = Number.NEGATIVE_INFINITY;
@@ -187,7 +224,10 @@ test("records beyond the lateness bound all reach the late output; the rest are 
             maxSeen = Math.max(maxSeen, r.t);
           }
         }
-        assert.deepEqual(late.map((r) => r.id).sort((a, b) => a - b), expectedLate.map((r) => r.id).sort((a, b) => a - b));
+        assert.deepEqual(
+          late.map((r) => r.id).sort((a, b) => a - b),
+          expectedLate.map((r) => r.id).sort((a, b) => a - b),
+        );
         // The latest emitted value per key and window equals the batch computation over the kept records,
         // for every window that was still open when each of its records arrived.
         const latest = new Map<string, Row>();
@@ -217,8 +257,15 @@ test("session windows under heavy disorder: every record is in exactly one final
       fc.integer({ min: 0, max: 3000 }),
       fc.integer({ min: 1, max: 20 }),
       async (records, assigner, ooo, lateness, batchSize) => {
-        const arrival = [...records].sort((a, b) => ((a.id * 7919) % 101) - ((b.id * 7919) % 101) || a.id - b.id);
-        const { rows, late } = await runWindows(arrival, assigner, { ooo, batchSize, partitions: 1, lateness });
+        const arrival = [...records].sort(
+          (a, b) => ((a.id * 7919) % 101) - ((b.id * 7919) % 101) || a.id - b.id,
+        );
+        const { rows, late } = await runWindows(arrival, assigner, {
+          ooo,
+          batchSize,
+          partitions: 1,
+          lateness,
+        });
         // Final sessions: per key, the emitted spans not contained in a larger emitted span; latest value of each.
         const finals = new Map<string, Row>();
         for (const r of rows) finals.set(rowId(r), r);

@@ -9,9 +9,16 @@ export const q0: NexmarkQuery = {
   description: "pass-through of every bid",
   columns: ["auction", "bidder", "price", "dateTime", "extra"],
   build: (events) =>
-    events
-      .filter(isBid, { id: "bids" })
-      .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }), {
-        id: "project",
+    events.filter(isBid, { id: "bids" }).map(
+      (b) => ({
+        auction: b.auction,
+        bidder: b.bidder,
+        price: b.price,
+        dateTime: b.dateTime,
+        extra: b.extra,
       }),
+      {
+        id: "project",
+      },
+    ),
 };

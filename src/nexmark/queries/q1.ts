@@ -10,10 +10,14 @@ export const q1: NexmarkQuery = {
   description: "bid prices converted from dollars to euros",
   columns: ["auction", "bidder", "price", "dateTime", "extra"],
   build: (events) =>
-    events
-      .filter(isBid, { id: "bids" })
-      .map(
-        (b) => ({ auction: b.auction, bidder: b.bidder, price: 0.908 * b.price, dateTime: b.dateTime, extra: b.extra }),
-        { id: "to-euro" },
-      ),
+    events.filter(isBid, { id: "bids" }).map(
+      (b) => ({
+        auction: b.auction,
+        bidder: b.bidder,
+        price: 0.908 * b.price,
+        dateTime: b.dateTime,
+        extra: b.extra,
+      }),
+      { id: "to-euro" },
+    ),
 };

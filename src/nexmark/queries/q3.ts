@@ -8,7 +8,9 @@
 import type { Auction, Person } from "../model.js";
 import { isAuction, isPerson, type NexmarkQuery } from "./query.js";
 
-type Side = { readonly person: Person; readonly auction?: undefined } | { readonly auction: Auction; readonly person?: undefined };
+type Side =
+  | { readonly person: Person; readonly auction?: undefined }
+  | { readonly auction: Auction; readonly person?: undefined };
 interface Seller {
   readonly name: string;
   readonly city: string;

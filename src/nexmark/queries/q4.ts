@@ -13,7 +13,9 @@
 import type { Auction, Bid } from "../model.js";
 import { isAuction, isBid, type NexmarkQuery } from "./query.js";
 
-type Side = { readonly bid: Bid; readonly auction?: undefined } | { readonly auction: Auction; readonly bid?: undefined };
+type Side =
+  | { readonly bid: Bid; readonly auction?: undefined }
+  | { readonly auction: Auction; readonly bid?: undefined };
 interface OpenAuction {
   readonly category: number;
   readonly start: number;
@@ -45,10 +47,19 @@ export const q4: NexmarkQuery = {
             const open = ctx.value<OpenAuction>("auction");
             if (side.auction !== undefined) {
               const a = side.auction;
-              const state: OpenAuction = { category: a.category, start: a.dateTime, expires: a.expires, maxPrice: null };
+              const state: OpenAuction = {
+                category: a.category,
+                start: a.dateTime,
+                expires: a.expires,
+                maxPrice: null,
+              };
               const early = ctx.list<Bid>("early-bids");
               for (const b of early.get()) {
-                if (b.dateTime >= state.start && b.dateTime <= state.expires && (state.maxPrice === null || b.price > state.maxPrice)) {
+                if (
+                  b.dateTime >= state.start &&
+                  b.dateTime <= state.expires &&
+                  (state.maxPrice === null || b.price > state.maxPrice)
+                ) {
                   state.maxPrice = b.price;
                 }
               }
@@ -74,7 +85,8 @@ export const q4: NexmarkQuery = {
             const open = ctx.value<OpenAuction>("auction");
             const state = open.get();
             if (state !== undefined && time === state.expires) {
-              if (state.maxPrice !== null) ctx.emit({ auction: ctx.key, category: state.category, final: state.maxPrice });
+              if (state.maxPrice !== null)
+                ctx.emit({ auction: ctx.key, category: state.category, final: state.maxPrice });
               open.clear();
               return;
             }

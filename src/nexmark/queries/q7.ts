@@ -69,7 +69,13 @@ export const q7: NexmarkQuery = {
             for (const list of [s.bids, s.atEnd]) {
               for (const b of list) {
                 if (b.price !== s.price) continue;
-                ctx.emit({ auction: b.auction, price: b.price, bidder: b.bidder, dateTime: b.dateTime, extra: b.extra });
+                ctx.emit({
+                  auction: b.auction,
+                  price: b.price,
+                  bidder: b.bidder,
+                  dateTime: b.dateTime,
+                  extra: b.extra,
+                });
               }
             }
           },

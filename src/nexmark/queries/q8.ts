@@ -15,7 +15,9 @@ export const q8: NexmarkQuery = {
   columns: ["id", "name", "starttime"],
   build: (events) => {
     const persons = events.filter(isPerson, { id: "persons" }).keyBy((p) => p.id, { id: "persons-by-id" });
-    const auctions = events.filter(isAuction, { id: "auctions" }).keyBy((a) => a.seller, { id: "auctions-by-seller" });
+    const auctions = events
+      .filter(isAuction, { id: "auctions" })
+      .keyBy((a) => a.seller, { id: "auctions-by-seller" });
     return persons.windowCoGroup(
       auctions,
       tumbling("10s"),
