@@ -114,9 +114,10 @@ const QUERIES: Record<NexmarkReferenceQuery, string> = {
     SELECT auction, bidder, price, dateTime, extra FROM bid
     ORDER BY auction, bidder, price, dateTime, extra`,
 
-  // q1.sql: dollars to euros. Flink types the result DECIMAL(23, 3); here it is a floating point number.
+  // q1.sql: dollars to euros. Flink types the result DECIMAL(23, 3), exact; here the exact integer product
+  // divided by 1000 in double precision, i.e. the closest double to the exact decimal.
   q1: `
-    SELECT auction, bidder, 0.908 * price AS price, dateTime, extra FROM bid
+    SELECT auction, bidder, (price * 908) / 1000.0 AS price, dateTime, extra FROM bid
     ORDER BY auction, bidder, price, dateTime, extra`,
 
   // q2.sql: bids on every 123rd auction.

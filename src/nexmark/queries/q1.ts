@@ -1,7 +1,8 @@
 /**
  * q1 — currency conversion: bid prices from dollars to euros.
  * SELECT auction, bidder, 0.908 * price as price, dateTime, extra FROM bid;
- * (0.908 * price is computed in IEEE double precision, as SQLite and DuckDB do.)
+ * Flink types 0.908 * price as DECIMAL(23, 3): exact. Here it is (price × 908) / 1000, an exact integer product
+ * divided once, so the number is the closest double to the exact decimal and prints as it (e.g. 1120.472).
  */
 import { isBid, type NexmarkQuery } from "./query.js";
 
@@ -14,7 +15,7 @@ export const q1: NexmarkQuery = {
       (b) => ({
         auction: b.auction,
         bidder: b.bidder,
-        price: 0.908 * b.price,
+        price: (b.price * 908) / 1000,
         dateTime: b.dateTime,
         extra: b.extra,
       }),
