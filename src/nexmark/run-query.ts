@@ -78,6 +78,8 @@ export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<Nexma
     },
     end: () => sink.end?.(),
     close: () => sink.close?.(),
+    checkpoint: () => sink.checkpoint?.(),
+    recover: (saved) => sink.recover?.(saved),
   };
   const pipeline = nexmarkPipeline(options, counted);
   const started = process.hrtime.bigint();

@@ -12,6 +12,11 @@ export interface Checkpoint {
   readonly sources: Record<string, unknown>;
   /** Snapshot per step id. */
   readonly steps: Record<string, unknown>;
-  /** The state backend's contents. */
+  /**
+   * The state backend's contents; empty when the job commits checkpoints itself (`onCheckpoint`), where a
+   * durable backend writes what changed instead.
+   */
   readonly state: StateSnapshot;
+  /** Taken after every source ended and everything fired: the run is complete. */
+  readonly final?: boolean;
 }

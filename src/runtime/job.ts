@@ -16,6 +16,10 @@ import type { Checkpoint } from "./checkpoint.js";
 import { type DeadLetterSink, MemoryDeadLetterLedger } from "./dead-letter.js";
 import { StepNode } from "./step-node.js";
 import { TimerHeap } from "./timer-heap.js";
+import { MemoryViewStore, type ViewWriter } from "../sinks/view-writer.js";
+
+/** How long the task loop may run without letting timers and I/O callbacks in (ms). */
+const YIELD_EVERY_MS = 20;
 
 export interface RunOptions {
   /** Processing-time clock (default: the system clock). Tests pass a ManualClock. */
@@ -28,6 +32,16 @@ export interface RunOptions {
   readonly queueCapacity?: number;
   /** Resume from this checkpoint instead of starting fresh. */
   readonly restoreFrom?: Checkpoint;
+  /** Take a checkpoint every this many ms of processing time (default: only when `checkpoint()` is called). */
+  readonly checkpointInterval?: number;
+  /**
+   * Called synchronously at each checkpoint, before any record after its barrier is processed: the place to
+   * commit the checkpoint (and the output produced up to it) atomically. A final one, with `final: true`, is
+   * taken when every source has ended and everything has fired. If it throws, the job fails.
+   */
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
+  /** Where view sinks write (default: in memory, `job.views`). */
+  readonly views?: ViewWriter;
 }
 
 type TaskMessage =
@@ -56,6 +70,8 @@ export class Job {
   readonly clock: Clock;
   readonly state: StateBackend;
   readonly deadLetters: DeadLetterSink;
+  /** Where view sinks write. */
+  readonly views: ViewWriter;
   /** Resolves when every source has ended and every sink is closed; rejects if a step fails. */
   readonly done: Promise<void>;
   private readonly nodes: StepNode[] = [];
@@ -69,6 +85,9 @@ export class Job {
   private scheduledTickAt = Number.POSITIVE_INFINITY;
   private stopped = false;
   private nextCheckpointId = 1;
+  private readonly onCheckpoint: ((checkpoint: Checkpoint) => void) | undefined;
+  private readonly checkpointInterval: number | undefined;
+  private cancelCheckpointTimer: (() => void) | undefined;
   private readonly pendingCheckpoints = new Map<
     number,
     { steps: Record<string, unknown>; resolve: (c: Checkpoint) => void; reject: (e: unknown) => void }
@@ -84,8 +103,13 @@ export class Job {
     this.clock = options.clock ?? new SystemClock();
     this.state = options.state ?? new MemoryStateBackend();
     this.deadLetters = options.deadLetters ?? new MemoryDeadLetterLedger();
+    this.views = options.views ?? new MemoryViewStore();
+    this.onCheckpoint = options.onCheckpoint;
+    this.checkpointInterval = options.checkpointInterval;
+    if (options.restoreFrom !== undefined) this.nextCheckpointId = options.restoreFrom.id + 1;
     this.channel = new BoundedChannel(options.queueCapacity ?? 8);
     const env = {
+      views: this.views,
       clock: this.clock,
       state: this.state,
       deadLetters: this.deadLetters,
@@ -142,6 +166,9 @@ export class Job {
     });
   }
 
+  /** Number of checkpoints completed by this job. */
+  checkpointsCompleted = 0;
+
   /** Stops reading sources and ends the job without end-of-input firing (as a crash or cancel would). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -181,8 +208,16 @@ export class Job {
   private async run(): Promise<void> {
     let active = this.readers.length;
     for (let i = 0; i < this.readers.length; i++) void this.pump(i);
+    this.scheduleCheckpoint();
+    let lastYield = performance.now();
     try {
       while (active > 0 && !this.stopped) {
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          // Let timers (checkpoints, processing time) and I/O in, even when sources never make us wait.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          continue;
+        }
         let message = this.channel.poll();
         if (message === undefined) {
           this.loopIdle = true;
@@ -220,9 +255,16 @@ export class Job {
         }
         message = undefined;
       }
+      if (!this.stopped && active === 0) {
+        // Everything has ended and fired: a final checkpoint commits the last output.
+        const checkpointId = this.nextCheckpointId++;
+        this.pendingCheckpoints.set(checkpointId, { steps: {}, resolve: () => {}, reject: () => {} });
+        this.completeCheckpoint(checkpointId, true);
+      }
     } finally {
       this.stopped = true;
       this.cancelScheduledTick?.();
+      this.cancelCheckpointTimer?.();
       this.loopIdle = true;
       for (const w of this.idleWaiters) w();
       this.idleWaiters = [];
@@ -258,7 +300,20 @@ export class Job {
     return new Array<number>(n).fill(now);
   }
 
-  private completeCheckpoint(checkpointId: number): void {
+  private scheduleCheckpoint(): void {
+    const interval = this.checkpointInterval;
+    if (interval === undefined || this.stopped) return;
+    this.cancelCheckpointTimer = this.clock.schedule(interval, () => {
+      this.cancelCheckpointTimer = undefined;
+      if (this.stopped) return;
+      this.checkpoint().then(
+        () => this.scheduleCheckpoint(),
+        () => {},
+      );
+    });
+  }
+
+  private completeCheckpoint(checkpointId: number, final = false): void {
     const pending = this.pendingCheckpoints.get(checkpointId);
     if (pending === undefined) return;
     for (const node of this.sourceNodes) node.takeSnapshot(checkpointId);
@@ -271,13 +326,18 @@ export class Job {
       sources[step.id] = this.positions[i];
     });
     this.pendingCheckpoints.delete(checkpointId);
-    pending.resolve({
+    const checkpoint: Checkpoint = {
       id: checkpointId,
       pipeline: this.pipelineName,
       sources,
       steps: pending.steps,
-      state: this.state.snapshot(),
-    });
+      state: this.onCheckpoint === undefined ? this.state.snapshot() : [],
+      ...(final ? { final: true } : {}),
+    };
+    // Committed here, synchronously, so no record after the barrier can slip into it.
+    this.onCheckpoint?.(checkpoint);
+    this.checkpointsCompleted++;
+    pending.resolve(checkpoint);
   }
 
   private requestProcessingTime(node: StepNode, time: number): void {

@@ -7,6 +7,7 @@
 import type { Batch } from "../core/batch.js";
 import type { Clock } from "../core/clock.js";
 import type { StateBackend } from "../state/state-backend.js";
+import type { ViewWriter } from "../sinks/view-writer.js";
 import type { DeadLetterReason } from "./dead-letter.js";
 
 export interface Collector<O> {
@@ -24,6 +25,8 @@ export interface OperatorContext {
   readonly clock: Clock;
   /** Keyed state for user code (the `process` step). */
   readonly state: StateBackend;
+  /** Where view sinks write. */
+  readonly views: ViewWriter;
   /** The step's current input watermark (-Infinity until every input has reported). */
   watermark(): number;
   /** Routes a record to the dead-letter ledger (late, failed) instead of losing it. */

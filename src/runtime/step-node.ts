@@ -7,11 +7,13 @@ import type { Batch } from "../core/batch.js";
 import type { Clock } from "../core/clock.js";
 import { StepFailure } from "../core/errors.js";
 import type { StateBackend } from "../state/state-backend.js";
+import type { ViewWriter } from "../sinks/view-writer.js";
 import type { DeadLetterReason, DeadLetterSink } from "./dead-letter.js";
 import type { Collector, Operator, OperatorContext } from "./operator.js";
 
 export interface StepEnvironment {
   readonly clock: Clock;
+  readonly views: ViewWriter;
   readonly state: StateBackend;
   readonly deadLetters: DeadLetterSink;
   /** Asks the runtime to call `node.processingTime` once the clock reaches `time`. */
@@ -62,6 +64,7 @@ export class StepNode implements Collector<unknown> {
       stepId,
       clock: env.clock,
       state: env.state,
+      views: env.views,
       watermark: () => this.currentWatermark,
       deadLetter: (reason: DeadLetterReason, record: unknown, time: number, error?: unknown) => {
         if (reason === "late" && this.lateEdges.length > 0) {

@@ -9,7 +9,15 @@ export class SinkOperator<T> implements Operator<T, never> {
   constructor(readonly sink: Sink<T>) {}
 
   open(context: OperatorContext): void {
-    this.sink.open?.({ stepId: context.stepId });
+    this.sink.open?.({ stepId: context.stepId, views: context.views });
+  }
+
+  snapshot(): unknown {
+    return { sink: this.sink.checkpoint?.() ?? null };
+  }
+
+  restore(saved: unknown): void {
+    this.sink.recover?.((saved as { sink: unknown }).sink);
   }
 
   processBatch(batch: Batch<T>): void {

@@ -9,6 +9,7 @@ import { MemoryDeadLetterLedger } from "../runtime/dead-letter.js";
 import type { Operator } from "../runtime/operator.js";
 import { type StepEnvironment, StepNode } from "../runtime/step-node.js";
 import { MemoryStateBackend } from "../state/memory-state-backend.js";
+import { MemoryViewStore } from "../sinks/view-writer.js";
 import type { StateBackend } from "../state/state-backend.js";
 
 export interface HarnessRecord<O> {
@@ -39,6 +40,7 @@ export class OperatorHarness<I, O> {
     this.state = options.state ?? new MemoryStateBackend();
     const harness = this;
     const env: StepEnvironment = {
+      views: new MemoryViewStore(),
       clock: this.clock,
       state: this.state,
       deadLetters: this.deadLetters,
