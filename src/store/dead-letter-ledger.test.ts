@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type Database from "better-sqlite3";
+import { CheckpointStore } from "./checkpoint-store.js";
+import { type DeadLetterEntry, SqliteDeadLetterLedger } from "./dead-letter-ledger.js";
+import { openDatabase, storePaths } from "./sqlite-database.js";
+
+const root = mkdtempSync(join(tmpdir(), "sluice-dead-letters-"));
+const opened: Database.Database[] = [];
+after(() => {
+  for (const db of opened) if (db.open) db.close();
+  rmSync(root, { recursive: true, force: true });
+});
+let dirs = 0;
+
+function openLedger(dir = join(root, `d${dirs++}`)) {
+  const db = openDatabase(storePaths(dir).state, "process");
+  opened.push(db);
+  const ledger = new SqliteDeadLetterLedger(db, { pipeline: "iot" });
+  const checkpoints = new CheckpointStore(db);
+  let id = 0;
+  const commit = () =>
+    checkpoints.commit("iot", { id: ++id, sources: {}, steps: {} }, [ledger.commitParticipant], 0);
+  return { dir, db, ledger, commit };
+}
+
+const late = (seq: number, stream = "readings"): DeadLetterEntry => ({
+  stepId: "window-1",
+  reason: "late",
+  record: { seq },
+  time: 1000 + seq,
+  at: 5000 + seq,
+  origin: { stream, offset: seq },
+});
+
+describe("SqliteDeadLetterLedger", () => {
+  it("writes the processor's entries only when its checkpoint commits, and keeps them across reopen", () => {
+    const { dir, db, ledger, commit } = openLedger();
+    ledger.write(late(1));
+    ledger.write(late(2));
+    assert.equal(ledger.count(), 0, "buffered until the checkpoint");
+    ledger.discardPending(); // a crash: processing is replayed and writes them again
+    ledger.write(late(1));
+    ledger.write(late(2));
+    commit();
+    assert.equal(ledger.pendingCount, 0);
+    db.close();
+    const again = openLedger(dir).ledger;
+    assert.deepEqual(
+      again.list().map((d) => (d.record as { seq: number }).seq),
+      [1, 2],
+      "each once",
+    );
+    assert.deepEqual(again.get(1), {
+      id: 1,
+      pipeline: "iot",
+      stepId: "window-1",
+      reason: "late",
+      record: { seq: 1 },
+      time: 1001,
+      at: 5001,
+      origin: { stream: "readings", offset: 1 },
+    });
+    assert.equal(again.get(99), undefined);
+  });
+
+  it("writeNow stores at once, with error and origin, e.g. for records rejected at ingestion", () => {
+    const { db } = openLedger();
+    const ingestion = new SqliteDeadLetterLedger(db);
+    const id = ingestion.writeNow({
+      stepId: "ingest",
+      reason: "invalid",
+      record: { temp: "hot" },
+      time: Number.NaN,
+      at: 7,
+      error: "temp: expected a number",
+      origin: { stream: "readings" },
+    });
+    assert.deepEqual(ingestion.get(id), {
+      id,
+      pipeline: null,
+      stepId: "ingest",
+      reason: "invalid",
+      record: { temp: "hot" },
+      time: null,
+      at: 7,
+      error: "temp: expected a number",
+      origin: { stream: "readings" },
+    });
+  });
+
+  it("keeps buffered entries when the commit rolls back", () => {
+    const { db, ledger, commit } = openLedger();
+    ledger.write(late(1));
+    const fail = () => {
+      throw new Error("other participant failed");
+    };
+    const checkpoints = new CheckpointStore(db);
+    assert.throws(() =>
+      checkpoints.commit("iot", { id: 1, sources: {}, steps: {} }, [ledger.commitParticipant, fail], 0),
+    );
+    assert.equal(ledger.count(), 0);
+    assert.equal(ledger.pendingCount, 1);
+    commit();
+    assert.equal(ledger.count(), 1);
+  });
+
+  it("filters by stream, step, reason and pipeline; pages oldest or newest first", () => {
+    const { db, ledger, commit } = openLedger();
+    for (let i = 0; i < 6; i++) ledger.write(late(i, i % 2 === 0 ? "even" : "odd"));
+    ledger.write({ stepId: "map-2", reason: "failed", record: "x", time: 1, at: 2, error: "boom" });
+    commit();
+    new SqliteDeadLetterLedger(db).writeNow({
+      stepId: "ingest",
+      reason: "invalid",
+      record: 1,
+      time: 0,
+      at: 0,
+    });
+    const seqs = (entries: Array<{ record: unknown }>) =>
+      entries.map((d) => (d.record as { seq: number }).seq);
+    assert.equal(ledger.count(), 8);
+    assert.equal(ledger.count({ stream: "even" }), 3);
+    assert.equal(ledger.count({ reason: "late", stream: "odd" }), 3);
+    assert.equal(ledger.count({ stepId: "map-2" }), 1);
+    assert.equal(ledger.count({ pipeline: "iot" }), 7);
+    assert.deepEqual(seqs(ledger.list({ stream: "even" })), [0, 2, 4], "oldest first by default");
+    assert.deepEqual(seqs(ledger.list({ stream: "even", order: "desc" })), [4, 2, 0]);
+    const page1 = ledger.list({ reason: "late", limit: 4 });
+    const page2 = ledger.list({ reason: "late", limit: 4, afterId: page1.at(-1)!.id });
+    assert.deepEqual(seqs([...page1, ...page2]), [0, 1, 2, 3, 4, 5]);
+    const newest = ledger.list({ reason: "late", order: "desc", limit: 2 });
+    assert.deepEqual(
+      seqs(ledger.list({ reason: "late", order: "desc", limit: 2, afterId: newest.at(-1)!.id })),
+      [3, 2],
+    );
+    assert.deepEqual(
+      ledger.list({ stepId: "map-2" }).map((d) => d.error),
+      ["boom"],
+    );
+    assert.equal(ledger.clear({ stream: "odd" }), 3);
+    assert.equal(ledger.count(), 5);
+    assert.equal(ledger.clear({ pipeline: "iot" }), 4);
+    assert.equal(ledger.count(), 1, "the ingestion entry has no pipeline");
+  });
+
+  it("keeps a record that is not JSON as its string form rather than losing the entry", () => {
+    const { ledger, commit } = openLedger();
+    const cyclic: { self?: unknown } = {};
+    cyclic.self = cyclic;
+    ledger.write({ stepId: "s", reason: "failed", record: cyclic, time: 0, at: 0 });
+    ledger.write({ stepId: "s", reason: "failed", record: undefined, time: 0, at: 0 });
+    commit();
+    assert.deepEqual(
+      ledger.list().map((d) => d.record),
+      ["[object Object]", undefined],
+    );
+  });
+});
