@@ -21,6 +21,11 @@ Options:
   --seed S           generator seed (default ${DEFAULT_SEED})
   --base-time MS     event time of the first event, epoch ms (default ${DEFAULT_BASE_TIME})
   --rate R           events per second of event time (default ${DEFAULT_EVENTS_PER_SECOND})
+  --data DIR         keep state and checkpoints under DIR: killed at any moment (even kill -9) and started
+                     again with the same command, the run resumes from its last checkpoint, and FILE ends
+                     with exactly the rows of an uninterrupted run
+  --checkpoint-interval MS   milliseconds between checkpoints with --data (default 1000)
+  --durability process|machine   process (default): survives a process crash; machine: also power loss (fsync)
   -h, --help         show this help
 
 The events are exactly those of \`sluice nexmark generate\` with the same --events, --seed, --base-time, --rate.
@@ -58,6 +63,16 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
     const baseTime =
       values["base-time"] === undefined ? undefined : parseInteger(values["base-time"], "--base-time");
     const rate = values.rate === undefined ? undefined : parseInteger(values.rate, "--rate", 1);
+    const interval =
+      values["checkpoint-interval"] === undefined
+        ? undefined
+        : parseInteger(values["checkpoint-interval"], "--checkpoint-interval", 1);
+    if (interval !== undefined && values.data === undefined) throw new UsageError("--checkpoint-interval needs --data DIR");
+    const durability = values.durability;
+    if (durability !== undefined && durability !== "process" && durability !== "machine") {
+      throw new UsageError(`--durability must be "process" or "machine", got ${JSON.stringify(durability)}`);
+    }
+    if (durability !== undefined && values.data === undefined) throw new UsageError("--durability needs --data DIR");
     const result = await runNexmarkQuery({
       query,
       events,
@@ -65,11 +80,15 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
       ...(seed === undefined ? {} : { seed }),
       ...(baseTime === undefined ? {} : { baseTime }),
       ...(rate === undefined ? {} : { eventsPerSecond: rate }),
+      ...(values.data === undefined ? {} : { data: values.data }),
+      ...(interval === undefined ? {} : { checkpointInterval: interval }),
+      ...(durability === undefined ? {} : { durability }),
     });
     if (values.json) {
       io.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       const where = values.output === undefined ? "" : ` → ${values.output}`;
+      if (result.resumedFrom !== undefined) io.stderr.write(`${query}: resumed from checkpoint ${result.resumedFrom}\n`);
       io.stderr.write(
         `${query}: ${result.events} events, ${result.rows} result rows${where} in ${result.seconds.toFixed(3)} s ` +
           `(${Math.round(result.eventsPerSecond).toLocaleString("en-US")} events/s)\n`,
@@ -100,6 +119,9 @@ function parse(argv: string[]) {
       seed: { type: "string" },
       "base-time": { type: "string" },
       rate: { type: "string" },
+      data: { type: "string" },
+      "checkpoint-interval": { type: "string" },
+      durability: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
