@@ -45,6 +45,7 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
   let clockNow = () => Date.now();
   const job = pipeline.start({
     ...runOptions,
+    log: runOptions.log ?? store.log,
     state,
     deadLetters,
     views,

@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
+import { runRun } from "./run-command.js";
 import { runNexmarkGenerate } from "./nexmark-generate.js";
 import { NEXMARK_RUN_USAGE, runNexmarkRun } from "./nexmark-run.js";
 
@@ -12,6 +13,7 @@ Sluice — a real-time data pipeline engine for TypeScript.
 
 Commands:
   demo                      run the demo pipelines (what \`npm start\` runs)
+  run FILE                  run a pipeline module on the embedded store (resume, replay, backfill)
   nexmark generate          write Nexmark events as NDJSON
   nexmark run QUERY         run a Nexmark query in-process and report throughput
 
@@ -58,6 +60,8 @@ export async function main(
       return 0;
     case "demo":
       return runDemo(rest, io);
+    case "run":
+      return runRun(rest, io);
     case "nexmark": {
       const [sub, ...args] = rest;
       if (sub === "generate") return runNexmarkGenerate(args, io);

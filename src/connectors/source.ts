@@ -3,6 +3,8 @@
  * each from one partition, and can say where it is (for checkpoints) and resume from there.
  */
 import type { Clock } from "../core/clock.js";
+import type { StreamLog } from "../store/stream-log.js";
+import type { LogStart } from "./stream-log-source.js";
 
 export interface SourceBatch<T> {
   /** Which of the source's partitions these records come from (0-based). */
@@ -18,6 +20,14 @@ export interface SourceContext {
   readonly stepId: string;
   /** Position to resume from, as returned earlier by `SourceReader.position()`, or undefined to start fresh. */
   readonly resumeFrom?: unknown;
+  /** The embedded store's stream logs, when the job runs with a data directory (stored streams read them). */
+  readonly log?: StreamLog;
+  /** Where stored streams start when not resuming (replay and backfill), default "start". */
+  readonly logStart?: LogStart;
+  /** Stored streams end at the log's end as of the job's start instead of following live (backfill only). */
+  readonly logStopAtEnd?: boolean;
+  /** Sources reading history report how far they are: `position` of `end` (e.g. offsets). */
+  readonly progress?: (stepId: string, position: number, end: number) => void;
 }
 
 export interface SourceReader<T> {

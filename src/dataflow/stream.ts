@@ -183,10 +183,16 @@ export class KeyedStream<T, K> extends Stream<T> {
   /**
    * Runs user code per record with per-key state and timers, e.g.
    * `keyed.process({ onRecord(r, ctx) { const n = ctx.value<number>("n"); n.set((n.get() ?? 0) + 1); ctx.emit(n.get()!); } })`.
-   * The output stays keyed by the same key.
+   * The output stays keyed by the same key. With `stateTtl` (e.g. `"1h"`), all of a key's state is deleted once
+   * the watermark passes its last record's time + TTL (its timers still fire); default: state is kept.
    */
-  process<R>(fn: KeyedProcessFunction<T, K, R>, options: StepOptions = {}): KeyedStream<R, K> {
-    return this.keyedThen("process", () => new ProcessOperator<T, K, R>(fn), options);
+  process<R>(
+    fn: KeyedProcessFunction<T, K, R>,
+    options: StepOptions & { readonly stateTtl?: Duration } = {},
+  ): KeyedStream<R, K> {
+    const stateTtlMs =
+      options.stateTtl === undefined ? undefined : toMillis(options.stateTtl, "process stateTtl");
+    return this.keyedThen("process", () => new ProcessOperator<T, K, R>(fn, { stateTtlMs }), options);
   }
 
   /** Drops repeats of a key within `within` of event time of the last record let through, e.g. `keyed.dedupe({ within: "10m" })`. */

@@ -6,6 +6,8 @@
  */
 
 import type { SourceBatch, SourceReader } from "../connectors/source.js";
+import type { LogStart } from "../connectors/stream-log-source.js";
+import type { StreamLog } from "../store/stream-log.js";
 import { type Batch, batchOf } from "../core/batch.js";
 import { type Clock, SystemClock } from "../core/clock.js";
 import type { LogicalStep } from "../dataflow/logical-step.js";
@@ -42,6 +44,14 @@ export interface RunOptions {
   readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
   /** Where view sinks write (default: in memory, `job.views`). */
   readonly views?: ViewWriter;
+  /** The embedded store's stream logs, for stored-stream sources. */
+  readonly log?: StreamLog;
+  /** Where stored streams start when the job does not resume from a checkpoint (replay, backfill). */
+  readonly logStart?: LogStart;
+  /** Stored streams end at the log's end as of the start instead of following live (backfill only). */
+  readonly logStopAtEnd?: boolean;
+  /** Told how far sources reading history are. */
+  readonly progress?: (stepId: string, position: number, end: number) => void;
 }
 
 type TaskMessage =
@@ -150,6 +160,10 @@ export class Job {
           clock: this.clock,
           stepId: step.id,
           ...(resumeFrom === undefined ? {} : { resumeFrom }),
+          ...(options.log === undefined ? {} : { log: options.log }),
+          ...(options.logStart === undefined ? {} : { logStart: options.logStart }),
+          ...(options.progress === undefined ? {} : { progress: options.progress }),
+          ...(options.logStopAtEnd ? { logStopAtEnd: true } : {}),
         }),
       );
     });

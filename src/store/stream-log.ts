@@ -41,6 +41,8 @@ export interface RetentionPolicy {
   readonly maxAgeMs?: number;
   /** Keep at most this many records. */
   readonly maxRecords?: number;
+  /** Keep at most this many bytes (UTF-8 of the records' JSON, as `streams()` counts them). */
+  readonly maxBytes?: number;
 }
 
 /** Told after an append committed, e.g. to wake a live reader. */
@@ -54,6 +56,9 @@ export interface StreamLogOptions {
   /** Gets errors thrown by `onAppend` listeners (default: rethrown asynchronously, as an uncaught exception). */
   readonly onListenerError?: (error: unknown) => void;
 }
+
+/** Record sizes read per query when finding where a byte limit cuts the log. */
+const SIZES_PER_READ = 1024;
 
 /** Rows per multi-row INSERT: fewer calls into SQLite per record, well under the bound-parameter limit. */
 const ROWS_PER_INSERT = 64;
@@ -69,6 +74,7 @@ interface StreamHandle {
   readonly eventTimeAt: Database.Statement;
   readonly firstYoung: Database.Statement;
   readonly bytesBefore: Database.Statement;
+  readonly sizesFrom: Database.Statement;
   readonly deleteBefore: Database.Statement;
 }
 
@@ -237,14 +243,18 @@ export class StreamLog {
   }
 
   /**
-   * Deletes the oldest records: those ingested more than `maxAgeMs` before `now` (up to the first younger one)
-   * and those beyond the newest `maxRecords`. Offsets are never renumbered. Returns how many were deleted, e.g.
+   * Deletes the oldest records: those ingested more than `maxAgeMs` before `now` (up to the first younger one),
+   * those beyond the newest `maxRecords`, and as many more as it takes to get down to `maxBytes`. Offsets are
+   * never renumbered. Returns how many were deleted, e.g.
    * `log.applyRetention("clicks", { maxAgeMs: 7 * 86_400_000 }, clock.now())`.
    */
   applyRetention(stream: string, policy: RetentionPolicy, now: number): number {
-    const { maxAgeMs, maxRecords } = policy;
+    const { maxAgeMs, maxRecords, maxBytes } = policy;
     if (maxRecords !== undefined && !(Number.isInteger(maxRecords) && maxRecords >= 0)) {
       throw new RangeError(`retention of ${JSON.stringify(stream)}: maxRecords must be an integer ≥ 0`);
+    }
+    if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes >= 0)) {
+      throw new RangeError(`retention of ${JSON.stringify(stream)}: maxBytes must be an integer ≥ 0`);
     }
     if (maxAgeMs !== undefined && !(maxAgeMs >= 0)) {
       throw new RangeError(`retention of ${JSON.stringify(stream)}: maxAgeMs must be ≥ 0`);
@@ -259,8 +269,12 @@ export class StreamLog {
         const young = handle.firstYoung.get(cutoff, now - maxAgeMs) as number | undefined;
         cutoff = Math.max(cutoff, young ?? row.end_offset);
       }
+      if (maxBytes !== undefined) {
+        const kept = row.bytes - (cutoff > row.start_offset ? this.bytesBefore(handle, cutoff) : 0);
+        if (kept > maxBytes) cutoff = this.byteCutoff(handle, cutoff, kept - maxBytes);
+      }
       if (cutoff <= row.start_offset) return 0;
-      const bytes = (handle.bytesBefore.get(cutoff) as number | null) ?? 0;
+      const bytes = this.bytesBefore(handle, cutoff);
       handle.deleteBefore.run(cutoff);
       this.updateStart.run(cutoff, bytes, handle.id);
       return cutoff - row.start_offset;
@@ -277,6 +291,26 @@ export class StreamLog {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /** Bytes of the retained records before `offset`. */
+  private bytesBefore(handle: StreamHandle, offset: number): number {
+    return (handle.bytesBefore.get(offset) as number | null) ?? 0;
+  }
+
+  /** The first offset to keep so that at least `excess` bytes from `from` on are deleted (oldest first). */
+  private byteCutoff(handle: StreamHandle, from: number, excess: number): number {
+    let dropped = 0;
+    let next = from;
+    for (;;) {
+      const rows = handle.sizesFrom.all(next, SIZES_PER_READ) as Array<[number, number]>;
+      for (const [offset, size] of rows) {
+        dropped += size;
+        if (dropped >= excess) return offset + 1;
+      }
+      if (rows.length > 0) next = rows[rows.length - 1]![0] + 1;
+      if (rows.length < SIZES_PER_READ) return next; // every record read: keep none
+    }
   }
 
   private appendRows(
@@ -379,6 +413,9 @@ export class StreamLog {
         .prepare(`SELECT offset FROM ${t} WHERE offset >= ? AND ingest_time >= ? ORDER BY offset LIMIT 1`)
         .pluck(),
       bytesBefore: db.prepare(`SELECT sum(length(CAST(payload AS BLOB))) FROM ${t} WHERE offset < ?`).pluck(),
+      sizesFrom: db
+        .prepare(`SELECT offset, length(CAST(payload AS BLOB)) FROM ${t} WHERE offset >= ? ORDER BY offset LIMIT ?`)
+        .raw(true),
       deleteBefore: db.prepare(`DELETE FROM ${t} WHERE offset < ?`),
     };
   }

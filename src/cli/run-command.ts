@@ -1,0 +1,152 @@
+/**
+ * `sluice run FILE`: runs a pipeline module durably on the embedded store under --data: it resumes from its
+ * last checkpoint, or with --from replays stored streams from the start, an offset or an event time, and
+ * then follows them live. Prints progress while it catches up and a status line every few seconds.
+ */
+import { parseArgs } from "node:util";
+import { startDurable } from "../checkpoint/durable-run.js";
+import type { LogStart } from "../connectors/stream-log-source.js";
+import { SluiceError } from "../core/errors.js";
+import { EmbeddedStore } from "../store/index.js";
+import { OptionError, parseInteger } from "./integer-option.js";
+import type { CommandIo } from "./nexmark-run.js";
+import { loadPipelineModule } from "./pipeline-module.js";
+
+export const RUN_USAGE = `Usage: sluice run FILE [options]
+
+Runs the pipeline exported (default export) by FILE (.js, .mjs, or .ts with typescript installed) on the
+embedded store: it resumes from its last checkpoint after a stop or a crash.
+
+Options:
+  --data DIR                   data directory (default ./data)
+  --from WHERE                 replay stored streams instead of resuming: start | end | offset:N |
+                               time:ISO-8601 | time:MS — then follow them live
+  --stop-at-end                read stored streams only up to their end as of the start, then fire
+                               everything and stop (a backfill)
+  --checkpoint-interval MS     milliseconds between checkpoints (default 1000)
+  --durability process|machine process (default): survives a process crash; machine: also power loss
+  -h, --help                   show this help
+`;
+
+/** Parses --from: "start", "end", "offset:42", "time:2026-11-01T00:00:00Z" or "time:1761955200000". */
+export function parseLogStart(text: string): LogStart {
+  if (text === "start" || text === "end") return text;
+  const offset = /^offset:(\d+)$/.exec(text);
+  if (offset) return { offset: Number(offset[1]) };
+  const time = /^time:(.+)$/.exec(text);
+  if (time) {
+    const t = /^-?\d+$/.test(time[1]!) ? Number(time[1]) : Date.parse(time[1]!);
+    if (Number.isFinite(t)) return { time: t };
+  }
+  throw new OptionError(`--from must be start, end, offset:N or time:ISO-8601|MS, got ${JSON.stringify(text)}`);
+}
+
+export async function runRun(argv: string[], io: CommandIo): Promise<number> {
+  let values: {
+    data?: string;
+    from?: string;
+    "stop-at-end"?: boolean;
+    "checkpoint-interval"?: string;
+    durability?: string;
+    help?: boolean;
+  };
+  let positionals: string[];
+  let logStart: LogStart | undefined;
+  let interval = 1000;
+  let durability: "process" | "machine" = "process";
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        data: { type: "string" },
+        from: { type: "string" },
+        "stop-at-end": { type: "boolean" },
+        "checkpoint-interval": { type: "string" },
+        durability: { type: "string" },
+        port: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+    if (values.help) {
+      io.stdout.write(RUN_USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new OptionError("expected exactly one FILE");
+    if (values.from !== undefined) logStart = parseLogStart(values.from);
+    if (values["checkpoint-interval"] !== undefined) {
+      interval = parseInteger(values["checkpoint-interval"], "--checkpoint-interval", 1);
+    }
+    if (values.durability !== undefined) {
+      if (values.durability !== "process" && values.durability !== "machine") {
+        throw new OptionError(`--durability must be "process" or "machine", got ${JSON.stringify(values.durability)}`);
+      }
+      durability = values.durability;
+    }
+  } catch (error) {
+    if (error instanceof OptionError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr.write(`sluice run: ${(error as Error).message}\n\n${RUN_USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  let store: EmbeddedStore | undefined;
+  try {
+    const pipeline = await loadPipelineModule(positionals[0]!);
+    const dataDir = values.data ?? "./data";
+    store = new EmbeddedStore(dataDir, { durability });
+    const caughtUp = new Set<string>();
+    const latest = new Map<string, { position: number; end: number }>();
+    const { job, resumedFrom } = startDurable(pipeline, {
+      store,
+      checkpointInterval: interval,
+      ...(logStart === undefined ? {} : { logStart, fresh: true }),
+      ...(values["stop-at-end"] ? { logStopAtEnd: true } : {}),
+      progress: (stepId, position, end) => {
+        latest.set(stepId, { position, end });
+        if (position >= end && !caughtUp.has(stepId)) {
+          caughtUp.add(stepId);
+          io.stderr.write(`[${stepId}] caught up at offset ${position}${values["stop-at-end"] ? "" : "; following live"}\n`);
+        }
+      },
+    });
+    io.stderr.write(
+      `sluice run: pipeline "${pipeline.name}" on ${dataDir} ` +
+        `(${logStart !== undefined ? `replaying from ${values.from}` : resumedFrom !== undefined ? `resumed from checkpoint ${resumedFrom}` : "fresh start"})\n`,
+    );
+    let lastReport = 0;
+    const progress = setInterval(() => {
+      for (const [stepId, { position, end }] of latest) {
+        if (caughtUp.has(stepId)) continue;
+        const pct = end === 0 ? 100 : Math.floor((position / end) * 100);
+        io.stderr.write(`[${stepId}] catching up: ${position.toLocaleString("en-US")} / ${end.toLocaleString("en-US")} (${pct}%)\n`);
+      }
+      const now = Date.now();
+      if (now - lastReport >= 5000) {
+        lastReport = now;
+        const steps = job.status();
+        const records = steps.filter((s) => s.verb === "source").reduce((n, s) => n + s.recordsOut, 0);
+        io.stderr.write(`[status] ${records.toLocaleString("en-US")} records read, ${job.checkpointsCompleted} checkpoints\n`);
+      }
+    }, 1000);
+    const stop = () => void job.stop();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    try {
+      await job.done;
+    } finally {
+      clearInterval(progress);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    }
+    io.stderr.write(`sluice run: pipeline "${pipeline.name}" stopped after ${job.checkpointsCompleted} checkpoints\n`);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`sluice run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    return 1;
+  } finally {
+    store?.close();
+  }
+}
