@@ -414,7 +414,9 @@ export class StreamLog {
         .pluck(),
       bytesBefore: db.prepare(`SELECT sum(length(CAST(payload AS BLOB))) FROM ${t} WHERE offset < ?`).pluck(),
       sizesFrom: db
-        .prepare(`SELECT offset, length(CAST(payload AS BLOB)) FROM ${t} WHERE offset >= ? ORDER BY offset LIMIT ?`)
+        .prepare(
+          `SELECT offset, length(CAST(payload AS BLOB)) FROM ${t} WHERE offset >= ? ORDER BY offset LIMIT ?`,
+        )
         .raw(true),
       deleteBefore: db.prepare(`DELETE FROM ${t} WHERE offset < ?`),
     };
