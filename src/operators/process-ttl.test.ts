@@ -177,22 +177,17 @@ describe("process stateTtl", () => {
       JSON.stringify({ step: first.h.snapshots.get(1), state: first.state.snapshot() }),
     ) as { step: { operator: unknown }; state: ReturnType<StateBackend["snapshot"]> };
 
-    const state = new MemoryStateBackend();
-    state.restore(saved.state);
-    const second = harness(MINUTE, counter, state);
+    const restoredState = () => {
+      const state = new MemoryStateBackend();
+      state.restore(saved.state);
+      return state;
+    };
+    const second = harness(MINUTE, counter, restoredState());
     second.op.restore(saved.step.operator);
     second.h.watermark(MINUTE + 1);
-    assert.equal(state.table(STEP, "value:n").size, 0, "both keys expired without any new record");
+    assert.equal(second.state.table(STEP, "value:n").size, 0, "both keys expired without any new record");
 
-    const third = harness(
-      MINUTE,
-      counter,
-      (() => {
-        const s = new MemoryStateBackend();
-        s.restore(saved.state);
-        return s;
-      })(),
-    );
+    const third = harness(MINUTE, counter, restoredState());
     third.op.restore(saved.step.operator);
     push(third.h, "active", 50_000);
     third.h.watermark(MINUTE + 1);

@@ -165,3 +165,4 @@ export class EmbeddedStore {
     return w;
   }
 }
+export * from "./retention.js";
