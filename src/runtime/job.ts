@@ -144,7 +144,8 @@ export class Job {
       }
     }
     const restore = options.restoreFrom;
-    if (restore !== undefined) this.state.restore(restore.state);
+    // A durable backend loads its own state; an empty snapshot (what durable checkpoints carry) changes nothing.
+    if (restore !== undefined && restore.state.length > 0) this.state.restore(restore.state);
     for (const node of this.nodes) node.open();
     if (restore !== undefined) {
       for (const node of this.nodes) {

@@ -1,6 +1,6 @@
 /**
- * The stateful pipeline the crash test kills: keyed tumbling and session windows and a window join over a
- * stream of clicks and purchases, into three views; a few records arrive far too late and go to the
+ * The stateful pipeline the crash test kills: keyed tumbling and session windows, a window join and keyed
+ * running totals (process state) over a stream of clicks and purchases, into four views; a few records arrive far too late and go to the
  * dead-letter ledger. The same definition runs in the killed child and in the uninterrupted reference.
  */
 import { count, sum } from "../../src/aggregates/index.js";
@@ -33,7 +33,7 @@ export function crashEvent(seq: number): CrashEvent {
   };
 }
 
-export const CRASH_VIEWS = ["crash_tumbling", "crash_sessions", "crash_joined"] as const;
+export const CRASH_VIEWS = ["crash_tumbling", "crash_sessions", "crash_joined", "crash_totals"] as const;
 
 export function crashPipeline(source: Source<CrashEvent>): Pipeline {
   const p = new Pipeline("crash");
@@ -49,6 +49,21 @@ export function crashPipeline(source: Source<CrashEvent>): Pipeline {
     .window(session("3s"), { id: "sessions-3s" })
     .aggregate({ n: count() })
     .to(view("crash_sessions"), { id: "sessions-view" });
+  byUser
+    .process<{ user: string; events: number; spent: number }>(
+      {
+        onRecord(e, ctx) {
+          const totals = ctx.value<{ events: number; spent: number }>("totals");
+          const t = totals.get() ?? { events: 0, spent: 0 };
+          t.events++;
+          if (e.kind === "purchase") t.spent += e.amount;
+          totals.set(t);
+          ctx.emit({ user: e.user, ...t });
+        },
+      },
+      { id: "running-totals" },
+    )
+    .to(view("crash_totals", { key: (r) => r.user }), { id: "totals-view" });
   const { purchases, clicks } = events.branch(
     { purchases: (e) => e.kind === "purchase", clicks: () => true },
     { id: "split" },
