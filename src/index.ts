@@ -46,3 +46,4 @@ export { discard } from "./sinks/count-sink.js";
 export { EmbeddedStore } from "./store/index.js";
 export type { Durability } from "./store/sqlite-database.js";
 export { startDurable, type DurableRunOptions } from "./checkpoint/durable-run.js";
+export { createServer, defineStream, type ServerOptions, type SluiceServer } from "./server/index.js";

@@ -1,0 +1,22 @@
+/**
+ * The HTTP server: streams declared with `defineStream` (JSON Schema, key and event-time fields, cleansing),
+ * ingested through `POST /v1/streams/:stream/events` with durable acknowledgements and a dead-letter ledger
+ * for rejected records; streams, views and dead letters read over HTTP; Prometheus metrics; health checks;
+ * API keys with scopes. `createServer({ store, streams })` puts it together; see docs/server.md.
+ */
+export { ApiError, type ErrorBody } from "./api-error.js";
+export { type ApiKeySpec, isLoopback, type Permission } from "./api-keys.js";
+export type { ReadyCheck } from "./health-route.js";
+export type { IdempotencyStoreOptions } from "./idempotency-store.js";
+export type { IngestError, IngestReply } from "./ingest-route.js";
+export { ServerMetrics } from "./metrics.js";
+export { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
+export { createServer, type ServerOptions, type SluiceServer } from "./server.js";
+export {
+  type CleanseOptions,
+  defineStream,
+  type JsonSchema,
+  type RecordValidation,
+  type StreamDefinition,
+  type StreamSpec,
+} from "./stream-definition.js";

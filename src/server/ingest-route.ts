@@ -1,0 +1,157 @@
+/**
+ * `POST /v1/streams/:stream/events`: validates each record (limits, cleansing, schema), appends the valid
+ * ones to the stream log and answers only after that append committed (a durable acknowledgement); writes
+ * each rejected one to the dead-letter ledger at once. 200 when any record was accepted (or none was sent);
+ * 422 when every record was rejected. An `Idempotency-Key` header makes a retry return the first reply.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ApiError, errorBody } from "./api-error.js";
+import type { IngestBody } from "./ingest-body.js";
+import { UNKNOWN_STREAM } from "./metrics.js";
+import { checkRecordLimits } from "./record-limits.js";
+import type { ServerContext } from "./server-context.js";
+
+/** One rejected record of a request: its index in the body and why. */
+export interface IngestError {
+  readonly index: number;
+  readonly reason: string;
+}
+
+/** The reply to an ingest request (with an `error` too when every record was rejected). */
+export interface IngestReply {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly offsets: { readonly first: number; readonly last: number } | null;
+  readonly errors: IngestError[];
+}
+
+/** Printable ASCII, as in the IETF Idempotency-Key draft's examples. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Rejections listed in one reply; the counts stay exact beyond it. */
+const MAX_ERRORS_LISTED = 1000;
+
+type IngestRequest = FastifyRequest<{ Params: { stream: string } }>;
+
+export function registerIngestRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.post<{ Params: { stream: string } }>(
+    "/v1/streams/:stream/events",
+    {
+      config: { permission: (request) => ({ kind: "ingest", stream: streamParam(request) }) },
+      // Before the body is read: an unknown stream costs no parsing.
+      onRequest: async (request: IngestRequest) => {
+        if (!ctx.streams.has(request.params.stream)) {
+          throw new ApiError(404, "unknown_stream", `no stream ${JSON.stringify(request.params.stream)}`, {
+            streams: [...ctx.streams.keys()],
+          });
+        }
+      },
+      onResponse: async (request: IngestRequest, reply: FastifyReply) => {
+        const stream = ctx.streams.has(request.params.stream) ? request.params.stream : UNKNOWN_STREAM;
+        ctx.metrics.ingestRequests.inc({ stream, status: String(reply.statusCode) });
+        ctx.metrics.ingestDuration.observe({ stream }, reply.elapsedTime / 1000);
+      },
+    },
+    async (request, reply) => {
+      const name = request.params.stream;
+      const idempotencyKey = request.headers["idempotency-key"];
+      if (idempotencyKey !== undefined) {
+        if (typeof idempotencyKey !== "string" || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+          throw new ApiError(
+            400,
+            "bad_idempotency_key",
+            "Idempotency-Key must be 1-255 printable ASCII characters",
+          );
+        }
+        const first = ctx.idempotency.get(name, idempotencyKey, ctx.clock.now());
+        if (first !== undefined) {
+          return reply.code(first.status).header("idempotent-replayed", "true").send(first.body);
+        }
+      }
+      const body = request.body as IngestBody | undefined;
+      if (body === undefined || !Array.isArray(body.records)) {
+        throw new ApiError(400, "empty_body", "send records as application/json or application/x-ndjson");
+      }
+      const { status, payload } = ingest(ctx, name, body);
+      if (idempotencyKey !== undefined) {
+        ctx.idempotency.put(name, idempotencyKey as string, { status, body: payload }, ctx.clock.now());
+      }
+      return reply.code(status).send(payload);
+    },
+  );
+}
+
+/** Validates, appends and dead-letters one request's records; synchronous, so requests never interleave. */
+function ingest(ctx: ServerContext, name: string, body: IngestBody): { status: number; payload: unknown } {
+  const { records, sizes } = body;
+  const stream = ctx.streams.get(name)!;
+  const now = ctx.clock.now();
+  const valid: unknown[] = [];
+  const eventTimes: (number | null)[] = [];
+  const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const limit = checkRecordLimits(record, ctx.recordLimits, sizes?.[i]);
+    if (limit !== undefined) {
+      rejected.push({ index: i, reason: limit, record });
+      continue;
+    }
+    const result = stream.validateRecord(record);
+    if (result.ok) {
+      valid.push(result.record);
+      eventTimes.push(result.eventTime);
+    } else {
+      rejected.push({ index: i, reason: result.reason, record });
+    }
+  }
+  // Dead letters first: if they fail, nothing was appended and a retry is clean (a failed append after
+  // them only repeats dead letters on retry, never log records).
+  if (rejected.length > 0) {
+    const ledger = ctx.store.deadLetters();
+    ctx.store.stateDb
+      .transaction(() => {
+        for (const r of rejected) {
+          ledger.writeNow({
+            stepId: "ingest",
+            reason: "invalid",
+            record: r.record,
+            time: Number.NaN,
+            at: now,
+            error: `record ${r.index}: ${r.reason}`,
+            origin: { stream: name },
+          });
+        }
+      })
+      .immediate();
+    ctx.metrics.dlqEntries.inc({ reason: "invalid" }, rejected.length);
+    ctx.metrics.ingestRecords.inc({ stream: name, result: "rejected" }, rejected.length);
+  }
+  let offsets: IngestReply["offsets"] = null;
+  if (valid.length > 0) {
+    const range = ctx.store.log.append(name, valid, eventTimes, now);
+    offsets = { first: range.first, last: range.last };
+    ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
+  }
+  const result: IngestReply = {
+    accepted: valid.length,
+    rejected: rejected.length,
+    offsets,
+    errors: rejected.slice(0, MAX_ERRORS_LISTED).map((r) => ({ index: r.index, reason: r.reason })),
+  };
+  if (valid.length === 0 && rejected.length > 0) {
+    const first = rejected[0]!;
+    const message =
+      rejected.length === 1
+        ? `record ${first.index} rejected: ${first.reason}`
+        : `all ${rejected.length} records rejected; record ${first.index}: ${first.reason}`;
+    return {
+      status: 422,
+      payload: { ...errorBody("invalid_records", message, { stream: name }), ...result },
+    };
+  }
+  return { status: 200, payload: result };
+}
+
+function streamParam(request: FastifyRequest): string {
+  return (request.params as { stream?: string }).stream ?? "";
+}

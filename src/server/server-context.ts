@@ -1,0 +1,35 @@
+/**
+ * What every route of the server shares: the store, the declared streams, the clock, metrics and limits; and
+ * the per-route `permission` that the auth hook in server.ts checks before a body is read.
+ */
+import type { FastifyRequest } from "fastify";
+import type { Clock } from "../core/clock.js";
+import type { EmbeddedStore } from "../store/index.js";
+import type { Permission } from "./api-keys.js";
+import type { IdempotencyStore } from "./idempotency-store.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { RecordLimits } from "./record-limits.js";
+import type { StreamDefinition } from "./stream-definition.js";
+
+/** What a route needs from a request's key; null: the route is open to anyone (health checks). */
+export type PermissionOf = (request: FastifyRequest) => Permission | null;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The permission a request needs; routes without one are open. */
+    permission?: PermissionOf;
+  }
+  interface FastifyRequest {
+    /** The scopes of the key the request presented (everything when the server runs open). */
+    principal?: import("./api-keys.js").Principal;
+  }
+}
+
+export interface ServerContext {
+  readonly store: EmbeddedStore;
+  readonly streams: ReadonlyMap<string, StreamDefinition>;
+  readonly clock: Clock;
+  readonly metrics: ServerMetrics;
+  readonly idempotency: IdempotencyStore;
+  readonly recordLimits: RecordLimits;
+}

@@ -1,0 +1,161 @@
+/**
+ * The HTTP server (Fastify 5): ingest, streams, views, the dead-letter ledger, metrics and health, over one
+ * embedded store. Auth runs before any body is read; every error is `{"error": {"code", "message",
+ * "details"?}}`. Bound to loopback with no API keys it runs open; bound elsewhere it refuses to start without.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import { type Clock, SystemClock } from "../core/clock.js";
+import type { EmbeddedStore } from "../store/index.js";
+import { ApiError, errorBody, toErrorReply } from "./api-error.js";
+import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey } from "./api-keys.js";
+import { registerDlqRoute } from "./dlq-route.js";
+import { type ReadyCheck, registerHealthRoutes } from "./health-route.js";
+import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-store.js";
+import { registerIngestParsers } from "./ingest-body.js";
+import { registerIngestRoute } from "./ingest-route.js";
+import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
+import type { ServerContext } from "./server-context.js";
+import type { StreamDefinition } from "./stream-definition.js";
+import { registerStreamsRoutes } from "./streams-route.js";
+import { registerViewsRoutes } from "./views-route.js";
+
+export interface ServerOptions {
+  readonly store: EmbeddedStore;
+  /** The streams clients may ingest into, from `defineStream`. */
+  readonly streams: readonly StreamDefinition[];
+  /** Default "127.0.0.1". Any non-loopback host needs `apiKeys`. */
+  readonly host?: string;
+  /** Default 0: any free port (see the url `listen` returns). */
+  readonly port?: number;
+  /** Largest request body in bytes (default 10 MiB): 413 above it. */
+  readonly bodyLimit?: number;
+  /** Most records in one ingest request (default 100,000): 413 above it. */
+  readonly maxRecordsPerRequest?: number;
+  /** Per-record limits: nesting depth (default 32) and size (default 1 MiB); a record over one is rejected. */
+  readonly recordLimits?: Partial<RecordLimits>;
+  /** API keys with scopes; none (default) runs the server open, which only loopback allows. */
+  readonly apiKeys?: readonly ApiKeySpec[];
+  /** Readiness beyond "the store is open", e.g. pipelines running and caught up. */
+  readonly ready?: ReadyCheck;
+  /** Processing time for ingest and dead-letter times (default: the system clock). */
+  readonly clock?: Clock;
+  /** Fastify's logger option (default false), e.g. `true` for JSON logs on stdout. */
+  readonly logger?: FastifyServerOptions["logger"];
+  readonly idempotency?: IdempotencyStoreOptions;
+}
+
+export interface SluiceServer {
+  readonly app: FastifyInstance;
+  /** Starts listening; resolves with the base url, e.g. `http://127.0.0.1:43121`. */
+  listen(): Promise<{ url: string }>;
+  /** Stops listening and closes open connections (the store stays open: its owner closes it). */
+  close(): Promise<void>;
+}
+
+/**
+ * A server over a store, e.g.
+ * `const server = createServer({ store, streams: [readings] }); const { url } = await server.listen();`.
+ * Throws when bound to a non-loopback host without API keys, or when two streams share a name.
+ */
+export function createServer(options: ServerOptions): SluiceServer {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
+  const keys = new ApiKeyRing(options.apiKeys ?? []);
+  if (keys.empty && !isLoopback(host)) {
+    throw new Error(
+      `refusing to serve on ${host} without API keys: pass apiKeys (e.g. [{ key, scopes: ["admin"] }]) or bind to 127.0.0.1`,
+    );
+  }
+  const streams = new Map<string, StreamDefinition>();
+  for (const stream of options.streams) {
+    if (streams.has(stream.name))
+      throw new RangeError(`stream ${JSON.stringify(stream.name)} is declared twice`);
+    streams.set(stream.name, stream);
+  }
+  const ctx: ServerContext = {
+    store: options.store,
+    streams,
+    clock: options.clock ?? new SystemClock(),
+    metrics: new ServerMetrics(options.store),
+    idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
+    recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
+  };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // Names are at most 128 characters; a longer path segment is answered 414 before routing.
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = toErrorReply(error);
+      return (reply as FastifyReply).code(status).send(body);
+    },
+  });
+  registerIngestParsers(app, {
+    bodyLimit,
+    maxRecordBytes: ctx.recordLimits.maxRecordBytes,
+    maxRecordsPerRequest: options.maxRecordsPerRequest ?? 100_000,
+  });
+
+  app.addHook("onRequest", async (request) => {
+    const permissionOf = request.routeOptions.config.permission;
+    if (permissionOf === undefined) return;
+    if (keys.empty) {
+      request.principal = OPEN_PRINCIPAL;
+      return;
+    }
+    const presented = presentedKey(request.headers);
+    const principal = presented === undefined ? undefined : keys.authenticate(presented);
+    if (principal === undefined) {
+      throw new ApiError(
+        401,
+        "unauthorized",
+        presented === undefined ? "an API key is required" : "unknown API key",
+      );
+    }
+    const permission = permissionOf(request);
+    if (permission !== null && !principal.allows(permission)) {
+      const scope = permission.kind === "admin" ? "admin" : `${permission.kind}:${scopeTarget(permission)}`;
+      throw new ApiError(403, "forbidden", `this API key lacks the scope ${scope}`, { scope });
+    }
+    request.principal = principal;
+  });
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const { status, body } = toErrorReply(error);
+    if (status === 401) reply.header("www-authenticate", 'Bearer realm="sluice"');
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody("not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+  );
+
+  registerHealthRoutes(app, ctx, options.ready);
+  registerIngestRoute(app, ctx);
+  registerStreamsRoutes(app, ctx);
+  registerViewsRoutes(app, ctx);
+  registerDlqRoute(app, ctx);
+  registerMetricsRoute(app, ctx.metrics);
+
+  return {
+    app,
+    async listen() {
+      const address = await app.listen({ host, port });
+      return { url: address };
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+function scopeTarget(
+  permission: { kind: "ingest"; stream: string } | { kind: "read"; resource: string },
+): string {
+  return permission.kind === "ingest" ? permission.stream : permission.resource;
+}

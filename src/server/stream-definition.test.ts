@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { defineStream, toEventTime } from "./stream-definition.js";
+
+const schema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    n: { type: "integer" },
+    x: { type: "number" },
+    at: { type: "string", format: "date-time" },
+    inner: { type: "object", properties: { y: { type: "number" } } },
+  },
+  required: ["id"],
+};
+
+describe("defineStream", () => {
+  it("validates and names the failing field", () => {
+    const s = defineStream({ name: "s", schema });
+    assert.deepEqual(s.validateRecord({ id: "a", x: 1.5 }), {
+      ok: true,
+      record: { id: "a", x: 1.5 },
+      eventTime: null,
+    });
+    assert.deepEqual(s.validateRecord({ id: "a", x: "hot" }), { ok: false, reason: "/x: must be number" });
+    assert.deepEqual(s.validateRecord({ x: 1 }), { ok: false, reason: "/id: is required" });
+    assert.deepEqual(s.validateRecord({ id: "a", inner: { y: "q" } }), {
+      ok: false,
+      reason: "/inner/y: must be number",
+    });
+    assert.deepEqual(s.validateRecord(42), { ok: false, reason: "/: must be object" });
+    assert.equal(s.validateRecord({ id: "a", at: "yesterday" }).ok, false, "formats are checked");
+    assert.equal(s.validateRecord({ id: "a", at: "2024-05-01T10:00:00Z" }).ok, true);
+  });
+
+  it("cleanses before validating: trim, coerce numbers, defaults, drop unknown", () => {
+    const s = defineStream({
+      name: "s",
+      schema,
+      cleanse: { trim: true, coerceNumbers: true, defaults: { n: 7 }, dropUnknown: true },
+    });
+    const result = s.validateRecord({ id: "  a ", x: " 2.5e1 ", extra: 1, inner: { y: "3", z: 1 } });
+    assert.deepEqual(result, {
+      ok: true,
+      record: { id: "a", x: 25, n: 7, inner: { y: 3 } },
+      eventTime: null,
+    });
+    // An integer field does not take a fraction; a non-numeric string is left for validation to reject.
+    assert.deepEqual(s.validateRecord({ id: "a", n: "1.5" }), { ok: false, reason: "/n: must be integer" });
+    assert.deepEqual(s.validateRecord({ id: "a", x: "12abc" }), { ok: false, reason: "/x: must be number" });
+    assert.deepEqual(s.validateRecord({ id: "a", n: "12" }), {
+      ok: true,
+      record: { id: "a", n: 12 },
+      eventTime: null,
+    });
+  });
+
+  it("without cleansing, numeric strings and padding are kept (and rejected by type)", () => {
+    const s = defineStream({ name: "s", schema });
+    assert.deepEqual(s.validateRecord({ id: " a ", x: "1" }), { ok: false, reason: "/x: must be number" });
+  });
+
+  it("takes the event time from a number or an ISO-8601 string", () => {
+    const s = defineStream({
+      name: "s",
+      schema: { type: "object", properties: { ts: { type: ["number", "string"] } } },
+      eventTime: "ts",
+    });
+    assert.deepEqual(s.validateRecord({ ts: 1000 }), { ok: true, record: { ts: 1000 }, eventTime: 1000 });
+    const iso = s.validateRecord({ ts: "2024-05-01T00:00:00Z" });
+    assert.equal(iso.ok && iso.eventTime, Date.parse("2024-05-01T00:00:00Z"));
+    assert.deepEqual(s.validateRecord({}), { ok: true, record: {}, eventTime: null });
+    const bad = s.validateRecord({ ts: "soon" });
+    assert.equal(bad.ok, false);
+    assert.match(!bad.ok ? bad.reason : "", /^\/ts: event time/);
+    assert.equal(toEventTime(Number.NaN), undefined);
+  });
+
+  it("refuses bad names and bad schemas, naming the stream", () => {
+    assert.throws(() => defineStream({ name: "bad name", schema: {} }), /stream name "bad name"/);
+    assert.throws(
+      () => defineStream({ name: "s", schema: { type: "nope" } }),
+      /stream "s": invalid JSON Schema/,
+    );
+  });
+});

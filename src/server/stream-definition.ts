@@ -1,0 +1,188 @@
+/**
+ * Streams as declared resources: a name, a JSON Schema (compiled once, with ajv and ajv-formats), an optional
+ * key field and event-time field, and cleansing steps (trim, coerce numeric strings, defaults, drop unknown
+ * fields) that run before validation. `validateRecord` is what ingestion calls for every record.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+
+/** Cleansing applied to a record before it is validated, in this order: drop, trim, coerce, defaults. */
+export interface CleanseOptions {
+  /** Trim leading and trailing white space of every string value. */
+  readonly trim?: boolean;
+  /** Turn numeric strings ("21.5") into numbers where the schema says `number` or `integer`. */
+  readonly coerceNumbers?: boolean;
+  /** Values for top-level fields that are missing (undefined), e.g. `{ unit: "C" }`. */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  /** Delete properties the schema does not declare (where it declares `properties`). */
+  readonly dropUnknown?: boolean;
+}
+
+/** A JSON Schema (draft 7 / 2019 keywords ajv understands). */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface StreamSpec {
+  /** Letters, digits, `_`, `-` and `.`, up to 128 characters, e.g. "readings". */
+  readonly name: string;
+  readonly schema: JsonSchema;
+  /** The field holding the record's key, e.g. "deviceId". */
+  readonly key?: string;
+  /** The field holding the record's event time: epoch milliseconds or an ISO-8601 string. */
+  readonly eventTime?: string;
+  readonly cleanse?: CleanseOptions;
+}
+
+/** A record that passed: cleansed, with its event time (null when the stream has none or the field is absent). */
+export interface ValidRecord {
+  readonly ok: true;
+  readonly record: unknown;
+  readonly eventTime: number | null;
+}
+
+/** A record that failed, with a reason naming the field, e.g. `/temp: must be number`. */
+export interface InvalidRecord {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+export type RecordValidation = ValidRecord | InvalidRecord;
+
+/** A declared stream, as made by `defineStream`. */
+export interface StreamDefinition extends StreamSpec {
+  /** Cleanses (in place: pass a record you own, e.g. one just parsed) and validates a record. */
+  validateRecord(record: unknown): RecordValidation;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+let sharedAjv: Ajv | undefined;
+
+/** One ajv instance for every stream: compiled validators are cached by it. */
+function ajv(): Ajv {
+  if (sharedAjv === undefined) {
+    sharedAjv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    // ajv-formats is CommonJS: under NodeNext its default import is the module object.
+    addFormatsModule.default(sharedAjv);
+  }
+  return sharedAjv;
+}
+
+/**
+ * Declares a stream, compiling its schema once, e.g.
+ * `defineStream({ name: "readings", schema: { type: "object", properties: { temp: { type: "number" } } },
+ * eventTime: "ts", cleanse: { trim: true, coerceNumbers: true } })`. Throws on a bad name or schema.
+ */
+export function defineStream(spec: StreamSpec): StreamDefinition {
+  const { name, schema, key, eventTime, cleanse } = spec;
+  if (typeof name !== "string" || !STREAM_NAME.test(name)) {
+    throw new RangeError(
+      `stream name ${JSON.stringify(name)}: use 1-128 letters, digits, "_", "-" or "." (e.g. "readings")`,
+    );
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = ajv().compile(schema);
+  } catch (error) {
+    throw new TypeError(`stream ${JSON.stringify(name)}: invalid JSON Schema: ${(error as Error).message}`);
+  }
+  const cleanseRecord = cleanse === undefined ? undefined : cleanser(schema, cleanse);
+  const definition: StreamDefinition = {
+    name,
+    schema,
+    ...(key === undefined ? {} : { key }),
+    ...(eventTime === undefined ? {} : { eventTime }),
+    ...(cleanse === undefined ? {} : { cleanse }),
+    validateRecord(record: unknown): RecordValidation {
+      if (cleanseRecord !== undefined) cleanseRecord(record);
+      if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
+      if (eventTime === undefined) return { ok: true, record, eventTime: null };
+      const raw = isObject(record) ? record[eventTime] : undefined;
+      if (raw === undefined || raw === null) return { ok: true, record, eventTime: null };
+      const time = toEventTime(raw);
+      if (time === undefined) {
+        return {
+          ok: false,
+          reason: `/${eventTime}: event time must be epoch milliseconds or an ISO-8601 date-time`,
+        };
+      }
+      return { ok: true, record, eventTime: time };
+    },
+  };
+  return definition;
+}
+
+/** Epoch ms from a number or an ISO-8601 string, or undefined when it is neither. */
+export function toEventTime(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && value.length <= 64 && /^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
+}
+
+/** A reason naming the field, e.g. `/temp: must be number`, `/deviceId: is required`. */
+function describeError(error: ErrorObject | undefined): string {
+  if (error === undefined) return "/: does not match the schema";
+  const at = error.instancePath === "" ? "" : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === "required") return `${at}/${String(params.missingProperty)}: is required`;
+  if (error.keyword === "additionalProperties") {
+    return `${at}/${String(params.additionalProperty)}: is not allowed`;
+  }
+  return `${at === "" ? "/" : at}: ${error.message ?? "does not match the schema"}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function typesOf(schema: unknown): string[] {
+  if (!isObject(schema)) return [];
+  const type = schema.type;
+  if (typeof type === "string") return [type];
+  return Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : [];
+}
+
+/** A function cleansing a record in place, following the schema's `properties` into nested objects. */
+function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown) => void {
+  const { trim = false, coerceNumbers = false, defaults, dropUnknown = false } = options;
+  const visit = (value: Record<string, unknown>, level: unknown): void => {
+    const properties = isObject(level) && isObject(level.properties) ? level.properties : undefined;
+    for (const name of Object.keys(value)) {
+      const propertySchema = properties?.[name];
+      if (dropUnknown && properties !== undefined && !Object.hasOwn(properties, name)) {
+        delete value[name];
+        continue;
+      }
+      const v = value[name];
+      if (typeof v === "string") {
+        const text = trim ? v.trim() : v;
+        let cleansed: string | number = text;
+        if (coerceNumbers) {
+          const types = typesOf(propertySchema);
+          const candidate = text.trim();
+          if ((types.includes("number") || types.includes("integer")) && NUMERIC.test(candidate)) {
+            const n = Number(candidate);
+            if (Number.isFinite(n) && (types.includes("number") || Number.isInteger(n))) cleansed = n;
+          }
+        }
+        if (cleansed !== v) value[name] = cleansed;
+      } else if (isObject(v) && propertySchema !== undefined) {
+        visit(v, propertySchema);
+      }
+    }
+  };
+  return (record) => {
+    if (!isObject(record)) return;
+    visit(record, schema);
+    if (defaults !== undefined) {
+      for (const name of Object.keys(defaults)) {
+        if (record[name] !== undefined) continue;
+        const value = defaults[name];
+        record[name] = typeof value === "object" && value !== null ? structuredClone(value) : value;
+      }
+    }
+  };
+}

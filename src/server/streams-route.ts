@@ -1,0 +1,63 @@
+/**
+ * `GET /v1/streams` and `GET /v1/streams/:stream`: the declared streams with their schema, key and event-time
+ * fields, and their log's offsets, record count and size. A key sees the streams its `read:` scopes name.
+ */
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "./api-error.js";
+import type { ServerContext } from "./server-context.js";
+import type { StreamDefinition } from "./stream-definition.js";
+
+export interface StreamSummary {
+  readonly name: string;
+  readonly schema: unknown;
+  readonly key: string | null;
+  readonly eventTime: string | null;
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly records: number;
+  readonly bytes: number;
+}
+
+export function registerStreamsRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // Any valid key may list; it sees the streams it may read.
+  app.get("/v1/streams", { config: { permission: () => null } }, async (request) => {
+    const infos = new Map(ctx.store.log.streams().map((info) => [info.name, info]));
+    const streams = [...ctx.streams.values()]
+      .filter((s) => request.principal?.allows({ kind: "read", resource: s.name }) ?? false)
+      .map((s) => summary(s, infos.get(s.name)));
+    return { streams };
+  });
+
+  app.get<{ Params: { stream: string } }>(
+    "/v1/streams/:stream",
+    {
+      config: {
+        permission: (request) => ({ kind: "read", resource: (request.params as { stream: string }).stream }),
+      },
+    },
+    async (request) => {
+      const stream = ctx.streams.get(request.params.stream);
+      if (stream === undefined) {
+        throw new ApiError(404, "unknown_stream", `no stream ${JSON.stringify(request.params.stream)}`);
+      }
+      const info = ctx.store.log.streams().find((i) => i.name === stream.name);
+      return summary(stream, info);
+    },
+  );
+}
+
+function summary(
+  stream: StreamDefinition,
+  info: { startOffset: number; endOffset: number; records: number; bytes: number } | undefined,
+): StreamSummary {
+  return {
+    name: stream.name,
+    schema: stream.schema,
+    key: stream.key ?? null,
+    eventTime: stream.eventTime ?? null,
+    startOffset: info?.startOffset ?? 0,
+    endOffset: info?.endOffset ?? 0,
+    records: info?.records ?? 0,
+    bytes: info?.bytes ?? 0,
+  };
+}
