@@ -35,9 +35,13 @@ interface ThroughputRun {
   readonly rows: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
+  /** CPU time of the process over the run (user + system, all threads, GC and SQLite included). */
+  readonly cpuSeconds: number;
   /** Durations (ms) and bytes of each periodic commit; the final one (end of input) is apart. */
   readonly commitMs: number[];
   readonly commitBytes: number[];
+  /** Per periodic checkpoint, the steps' snapshots at the barrier (ms), taken before the commit. */
+  readonly snapshotMs: number[];
   readonly finalCommit?: { readonly ms: number; readonly bytes: number };
 }
 
@@ -89,6 +93,20 @@ async function throughputChild(
   const { startDurable } = await import("../src/checkpoint/durable-run.js");
   const { EmbeddedStore } = await import("../src/store/index.js");
   const { discard } = await import("../src/sinks/count-sink.js");
+  const { StepNode } = await import("../src/runtime/step-node.js");
+  // Instrumentation only: a barrier snapshots its steps by nested calls from each source; time the outermost.
+  let snapshotDepth = 0;
+  let snapshotMs = 0;
+  const takeSnapshot = StepNode.prototype.takeSnapshot;
+  StepNode.prototype.takeSnapshot = function (this: InstanceType<typeof StepNode>, checkpointId: number) {
+    const t = snapshotDepth++ === 0 ? process.hrtime.bigint() : undefined;
+    try {
+      takeSnapshot.call(this, checkpointId);
+    } finally {
+      snapshotDepth--;
+      if (t !== undefined) snapshotMs += msSince(t);
+    }
+  };
 
   // As runNexmarkQuery with `data` (store opened inside the timing), but keeping every commit's figures.
   const run = async (n: number, interval: number): Promise<ThroughputRun> => {
@@ -96,9 +114,12 @@ async function throughputChild(
     const pipeline = nexmarkPipeline({ query, events: n }, sink as Sink<never>);
     const commitMs: number[] = [];
     const commitBytes: number[] = [];
+    const snapshots: number[] = [];
+    snapshotMs = 0;
     let finalCommit: { ms: number; bytes: number } | undefined;
     const dir = checkpoints === "off" ? undefined : mkdtempSync(join(tmpdir(), "sluice-bench-cp-"));
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     try {
       if (dir === undefined) {
         await pipeline.run();
@@ -114,7 +135,9 @@ async function throughputChild(
               else {
                 commitMs.push(ms);
                 commitBytes.push(bytes);
+                snapshots.push(snapshotMs);
               }
+              snapshotMs = 0;
             },
           });
           await job.done;
@@ -126,6 +149,7 @@ async function throughputChild(
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuStarted);
     return {
       query,
       checkpoints,
@@ -133,8 +157,10 @@ async function throughputChild(
       rows: sink.count,
       seconds,
       eventsPerSecond: n / seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       commitMs,
       commitBytes,
+      snapshotMs: snapshots,
       ...(finalCommit === undefined ? {} : { finalCommit }),
     };
   };
@@ -273,10 +299,22 @@ function runThroughputChild(
 ): ThroughputRun {
   const r = spawnSync(
     process.execPath,
-    [...V8_FLAGS, self, "--child", "throughput", "--query", query, "--checkpoints", checkpoints, "--events", String(events)],
+    [
+      ...V8_FLAGS,
+      self,
+      "--child",
+      "throughput",
+      "--query",
+      query,
+      "--checkpoints",
+      checkpoints,
+      "--events",
+      String(events),
+    ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 },
   );
-  if (r.status !== 0) throw new Error(`${query} (checkpoints ${checkpoints}) failed with exit code ${r.status}`);
+  if (r.status !== 0)
+    throw new Error(`${query} (checkpoints ${checkpoints}) failed with exit code ${r.status}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as ThroughputRun;
 }
 
@@ -326,7 +364,17 @@ async function recoveryRun(self: string, keys: number, profile: boolean): Promis
     const spawned = performance.now();
     const resumer = spawn(
       process.execPath,
-      [...V8_FLAGS, ...profileFlags, self, "--child", "recovery-resume", "--data", dir, "--keys", String(keys)],
+      [
+        ...V8_FLAGS,
+        ...profileFlags,
+        self,
+        "--child",
+        "recovery-resume",
+        "--data",
+        dir,
+        "--keys",
+        String(keys),
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     const resumed = await lineFrom(resumer, "resumed");
@@ -334,7 +382,8 @@ async function recoveryRun(self: string, keys: number, profile: boolean): Promis
     await exited(resumer);
     if (resumer.exitCode !== 0) throw new Error(`resuming child failed with exit code ${resumer.exitCode}`);
     const report = JSON.parse(resumed.rest) as ResumeReport;
-    if (report.resumedFrom === undefined) throw new Error("the resuming child did not resume from a checkpoint");
+    if (report.resumedFrom === undefined)
+      throw new Error("the resuming child did not resume from a checkpoint");
     return {
       ...report,
       wall,
@@ -400,7 +449,8 @@ if (values.child === "throughput") {
         on.push(runThroughputChild(self, query, events, "1s"));
         process.stderr.write(
           `  ${query} run ${i + 1}: off ${fmt(off[i]!.eventsPerSecond)} ev/s, ` +
-            `1s checkpoints ${fmt(on[i]!.eventsPerSecond)} ev/s (${on[i]!.commitMs.length} commits)\n`,
+            `1s checkpoints ${fmt(on[i]!.eventsPerSecond)} ev/s (${on[i]!.commitMs.length} commits); ` +
+            `CPU ${off[i]!.cpuSeconds.toFixed(2)} s vs ${on[i]!.cpuSeconds.toFixed(2)} s\n`,
         );
       }
       const best = (runs: ThroughputRun[]) =>
@@ -408,37 +458,81 @@ if (values.child === "throughput") {
       const bestOff = best(off);
       const bestOn = best(on);
       const slowdown = (1 - bestOn.eventsPerSecond / bestOff.eventsPerSecond) * 100;
+      // The medians too: on a noisy machine the best of a few runs can flatter either side.
+      const median = (runs: ThroughputRun[]) =>
+        percentile(
+          runs.map((r) => r.eventsPerSecond).sort((a, b) => a - b),
+          50,
+        );
+      const medianSlowdown = (1 - median(on) / median(off)) * 100;
+      const leastCpu = (runs: ThroughputRun[]) => Math.min(...runs.map((r) => r.cpuSeconds));
+      const extraCpu = (leastCpu(on) / leastCpu(off) - 1) * 100;
       // Commits of every durable run pooled, for more samples than one run's handful.
       const ms = on.flatMap((r) => r.commitMs).sort((a, b) => a - b);
       const bytes = on.flatMap((r) => r.commitBytes);
       const meanBytes = bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length);
+      // The whole pause of a checkpoint: the steps' snapshots at the barrier, then the commit.
+      const pauses = on
+        .flatMap((r) => r.commitMs.map((c, i) => c + (r.snapshotMs[i] ?? 0)))
+        .sort((a, b) => a - b);
+      // Share of each durable run's wall time spent paused in checkpoints (median over runs): the floor of the
+      // slowdown, and much steadier than throughput on a busy machine.
+      const pausedPercent = percentile(
+        on
+          .map(
+            (r) =>
+              (r.commitMs.reduce((a, b) => a + b, 0) + r.snapshotMs.reduce((a, b) => a + b, 0)) /
+              (r.seconds * 10),
+          )
+          .sort((a, b) => a - b),
+        50,
+      );
       const commits = {
+        pausedPercent,
         count: ms.length,
         perRun: on.map((r) => r.commitMs.length),
         p50Ms: percentile(ms, 50),
         p99Ms: percentile(ms, 99),
         maxMs: ms[ms.length - 1] ?? Number.NaN,
+        snapshotPlusCommitP50Ms: percentile(pauses, 50),
+        snapshotPlusCommitP99Ms: percentile(pauses, 99),
         meanBytes,
         maxBytes: Math.max(0, ...bytes),
         final: on.map((r) => r.finalCommit),
       };
       throughput.push({
         query,
-        off: { eventsPerSecond: bestOff.eventsPerSecond, runs: off.map((r) => Math.round(r.eventsPerSecond)) },
-        checkpoints1s: { eventsPerSecond: bestOn.eventsPerSecond, runs: on.map((r) => Math.round(r.eventsPerSecond)) },
+        off: {
+          eventsPerSecond: bestOff.eventsPerSecond,
+          median: median(off),
+          runs: off.map((r) => Math.round(r.eventsPerSecond)),
+        },
+        checkpoints1s: {
+          eventsPerSecond: bestOn.eventsPerSecond,
+          median: median(on),
+          runs: on.map((r) => Math.round(r.eventsPerSecond)),
+        },
         slowdownPercent: slowdown,
+        medianSlowdownPercent: medianSlowdown,
+        cpuSeconds: { off: off.map((r) => r.cpuSeconds), checkpoints1s: on.map((r) => r.cpuSeconds) },
+        extraCpuPercent: extraCpu,
         rows: bestOff.rows,
         rowsWithCheckpoints: bestOn.rows,
         commits,
       });
       if (bestOn.rows !== bestOff.rows) {
-        process.stderr.write(`  warning: ${query} made ${bestOff.rows} rows without checkpoints, ${bestOn.rows} with\n`);
+        process.stderr.write(
+          `  warning: ${query} made ${bestOff.rows} rows without checkpoints, ${bestOn.rows} with\n`,
+        );
       }
       lines.push(
         `${query.padEnd(3)} off ${fmt(bestOff.eventsPerSecond).padStart(9)} ev/s   1s checkpoints ` +
-          `${fmt(bestOn.eventsPerSecond).padStart(9)} ev/s   ${(-slowdown).toFixed(1).padStart(5)}%   ` +
+          `${fmt(bestOn.eventsPerSecond).padStart(9)} ev/s   ${(-slowdown).toFixed(1).padStart(5)}% ` +
+          `(medians ${(-medianSlowdown).toFixed(1)}%, CPU time ${extraCpu >= 0 ? "+" : ""}${extraCpu.toFixed(1)}%)   ` +
           `checkpoint p50 ${commits.p50Ms.toFixed(1)} ms p99 ${commits.p99Ms.toFixed(1)} ms max ` +
-          `${commits.maxMs.toFixed(1)} ms (${commits.count} commits, ${kb(meanBytes)} each)`,
+          `${commits.maxMs.toFixed(1)} ms (${commits.count} commits, ${kb(meanBytes)} each; with the barrier's ` +
+          `snapshots p50 ${commits.snapshotPlusCommitP50Ms.toFixed(1)} ms p99 ${commits.snapshotPlusCommitP99Ms.toFixed(1)} ms, ` +
+          `paused ${pausedPercent.toFixed(1)}% of the run)`,
       );
     }
   }
@@ -460,7 +554,10 @@ if (values.child === "throughput") {
       if (r.keysLoaded !== keys) throw new Error(`recovery loaded ${r.keysLoaded} keys, not ${keys}`);
     }
     const median = (pick: (r: RecoveryRun) => number) =>
-      percentile(recovery.map(pick).sort((a, b) => a - b), 50);
+      percentile(
+        recovery.map(pick).sort((a, b) => a - b),
+        50,
+      );
     lines.push(
       `recovery with ${fmt(keys)} keys: ${(median((r) => r.sinceProcessStart) / 1000).toFixed(2)} s to resume ` +
         `(state load ${(median((r) => r.stateLoad) / 1000).toFixed(2)} s), wall ` +

@@ -3,8 +3,8 @@
  * backend); every `set` and `delete` marks its key dirty, and a checkpoint writes only the dirty keys, in the
  * checkpoint's transaction: incremental checkpoints. The pipeline's state is loaded from the file on first use
  * (or `reload`), so a restarted job sees exactly what the last checkpoint committed. Loading reads each table in
- * chunks of rows glued into one JSON array by SQLite and parsed at once: a million keys load in well under a
- * second, where a row at a time took seconds.
+ * chunks of rows that SQLite glues into one JSON array, parsed at once: about five times faster than stepping
+ * and decoding row by row (1M keys: ~1 s instead of ~5 s on a 2-core machine), which bounds recovery time.
  *
  * Keys are stored as canonical JSON (so 1 and "1" are different keys, and object keys compare by value);
  * values as exact JSON (`json-codec.ts`: Maps, NaN, ±Infinity survive). A value changed in place without
@@ -171,7 +171,9 @@ export class SqliteStateBackend implements StateBackend {
       .prepare("SELECT id FROM state_tables WHERE pipeline = ? AND step = ? AND name = ?")
       .pluck();
     this.addTable = db.prepare("INSERT INTO state_tables (pipeline, step, name) VALUES (?, ?, ?)");
-    this.storedTables = db.prepare("SELECT id, step, name FROM state_tables WHERE pipeline = ? ORDER BY id").raw(true);
+    this.storedTables = db
+      .prepare("SELECT id, step, name FROM state_tables WHERE pipeline = ? ORDER BY id")
+      .raw(true);
     // The next `limit` rows after `after` in key order, as `key,value,key,value…` (each stored text is JSON, so
     // wrapped in brackets they parse as one array), with the last key for the next chunk and the row count.
     this.chunk = db
@@ -217,12 +219,18 @@ export class SqliteStateBackend implements StateBackend {
     this.loaded = true;
     for (const table of this.tables.values()) table.clear();
     this.cleared = false;
-    for (const [tableId, step, name] of this.storedTables.all(this.pipeline) as Array<[number, string, string]>) {
+    for (const [tableId, step, name] of this.storedTables.all(this.pipeline) as Array<
+      [number, string, string]
+    >) {
       let table: TrackedTable<unknown> | undefined;
       let after = "";
       let limit = FIRST_CHUNK_ROWS;
       for (;;) {
-        const [text, last, rows] = this.chunk.get(tableId, after, limit) as [string | null, string | null, number];
+        const [text, last, rows] = this.chunk.get(tableId, after, limit) as [
+          string | null,
+          string | null,
+          number,
+        ];
         if (rows === 0 || text === null || last === null) break;
         // decodeJson revives tags element by element, exactly as it would each text on its own.
         const flat = decodeJson(`[${text}]`) as unknown[];
