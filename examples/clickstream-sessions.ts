@@ -4,8 +4,11 @@
  *
  *   sluice run examples/clickstream-sessions.ts --data ./data               # resume or start, then live
  *   sluice run examples/clickstream-sessions.ts --data ./data --from start  # replay the whole stream
+ *   curl -XPOST localhost:8080/v1/streams/clicks/events -H 'content-type: application/x-ndjson' \
+ *     --data-binary $'{"user":"ann","page":"/","ts":1764115200000}\n'
+ *   curl localhost:8080/v1/views/user_sessions
  */
-import { type Source, Pipeline, count, session, storedStream, tumbling, view } from "sluice";
+import { type Source, Pipeline, count, defineStream, session, storedStream, tumbling, view } from "sluice";
 
 export interface Click {
   user: string;
@@ -30,5 +33,20 @@ export function clickstreamPipeline(name: string, clicks: Source<Click>): Pipeli
     .to(view("top_pages", { key: (r) => `${r.windowStart}|${r.rank}` }));
   return p;
 }
+
+/** The stream clients POST clicks to; records are validated (and cleansed) before they reach the log. */
+export const streams = [
+  defineStream({
+    name: "clicks",
+    schema: {
+      type: "object",
+      required: ["user", "page", "ts"],
+      properties: { user: { type: "string", minLength: 1 }, page: { type: "string" }, ts: { type: "integer" } },
+    },
+    key: "user",
+    eventTime: "ts",
+    cleanse: { trim: true, coerceNumbers: true, dropUnknown: true },
+  }),
+];
 
 export default clickstreamPipeline("clickstream", storedStream<Click>("clicks"));

@@ -74,7 +74,7 @@ describe("replay over the stored log", () => {
     store.close();
     const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [SLUICE, "run", example, "--data", data, "--from", "start", "--stop-at-end"], {
+      const child = spawn(process.execPath, [SLUICE, "run", example, "--data", data, "--from", "start", "--stop-at-end", "--port", "0"], {
         stdio: ["ignore", "ignore", "pipe"],
       });
       let stderr = "";
@@ -114,5 +114,52 @@ describe("replay over the stored log", () => {
       child.on("exit", resolve);
     });
     assert.equal(code, 2);
+  });
+});
+
+describe("sluice run serves the module's streams", () => {
+  it("accepts events over HTTP into the stored stream and serves the views the pipeline writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-run-server-"));
+    const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
+    const child = spawn(process.execPath, [SLUICE, "run", example, "--data", dir, "--port", "0", "--checkpoint-interval", "50"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          const m = /serving (http:\/\/[^\s]+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        child.on("exit", () => reject(new Error(stderr)));
+      });
+      const body = Array.from({ length: 50 }, (_, i) => JSON.stringify({ user: ` u${i % 3} `, page: "/", ts: String(BASE + i * 1000) })).join("\n");
+      const reply = await fetch(`${url}/v1/streams/clicks/events`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: `${body}\n${JSON.stringify({ user: "", page: "/", ts: BASE })}\n`,
+      });
+      const ack = (await reply.json()) as { accepted: number; rejected: number };
+      assert.equal(ack.accepted, 50, "cleansed: trimmed users, numeric strings coerced");
+      assert.equal(ack.rejected, 1, "an empty user fails the schema");
+      // A record far in the future moves the watermark so every session closes, and the checkpoint commits it.
+      await fetch(`${url}/v1/streams/clicks/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "late-comer", page: "/", ts: BASE + 3_600_000 }),
+      });
+      let rows: unknown[] = [];
+      for (let i = 0; i < 100 && rows.length < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const r = await fetch(`${url}/v1/views/user_sessions`);
+        if (r.ok) rows = ((await r.json()) as { rows: unknown[] }).rows ?? [];
+      }
+      assert.equal(rows.length, 3, "one session per user u0, u1, u2");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.on("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { startDurable } from "../checkpoint/durable-run.js";
 import type { LogStart } from "../connectors/stream-log-source.js";
 import { SluiceError } from "../core/errors.js";
+import { createServer, type SluiceServer } from "../server/index.js";
 import { EmbeddedStore } from "../store/index.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
@@ -25,7 +26,12 @@ Options:
                                everything and stop (a backfill)
   --checkpoint-interval MS     milliseconds between checkpoints (default 1000)
   --durability process|machine process (default): survives a process crash; machine: also power loss
+  --port N                     HTTP port for ingest, views, DLQ and metrics (default 8080; 0: any free port)
+  --host HOST                  address to listen on (default 127.0.0.1; others need API keys)
+  --no-server                  run without the HTTP server
   -h, --help                   show this help
+
+The module may also export \`streams\` (an array of defineStream(...)) — the streams clients POST events to.
 `;
 
 /** Parses --from: "start", "end", "offset:42", "time:2026-11-01T00:00:00Z" or "time:1761955200000". */
@@ -48,12 +54,16 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     "stop-at-end"?: boolean;
     "checkpoint-interval"?: string;
     durability?: string;
+    port?: string;
+    host?: string;
+    "no-server"?: boolean;
     help?: boolean;
   };
   let positionals: string[];
   let logStart: LogStart | undefined;
   let interval = 1000;
   let durability: "process" | "machine" = "process";
+  let port = 8080;
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
@@ -66,6 +76,8 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         "checkpoint-interval": { type: "string" },
         durability: { type: "string" },
         port: { type: "string" },
+        host: { type: "string" },
+        "no-server": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -75,6 +87,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     }
     if (positionals.length !== 1) throw new OptionError("expected exactly one FILE");
     if (values.from !== undefined) logStart = parseLogStart(values.from);
+    if (values.port !== undefined) port = parseInteger(values.port, "--port", 0);
     if (values["checkpoint-interval"] !== undefined) {
       interval = parseInteger(values["checkpoint-interval"], "--checkpoint-interval", 1);
     }
@@ -93,8 +106,9 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
   }
 
   let store: EmbeddedStore | undefined;
+  let server: SluiceServer | undefined;
   try {
-    const pipeline = await loadPipelineModule(positionals[0]!);
+    const { pipeline, streams } = await loadPipelineModule(positionals[0]!);
     const dataDir = values.data ?? "./data";
     store = new EmbeddedStore(dataDir, { durability });
     const caughtUp = new Set<string>();
@@ -116,6 +130,11 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
       `sluice run: pipeline "${pipeline.name}" on ${dataDir} ` +
         `(${logStart !== undefined ? `replaying from ${values.from}` : resumedFrom !== undefined ? `resumed from checkpoint ${resumedFrom}` : "fresh start"})\n`,
     );
+    if (!values["no-server"]) {
+      server = createServer({ store, streams, port, ...(values.host === undefined ? {} : { host: values.host }) });
+      const { url } = await server.listen();
+      io.stderr.write(`sluice run: serving ${url} (streams: ${streams.map((s) => s.name).join(", ") || "none"})\n`);
+    }
     let lastReport = 0;
     const progress = setInterval(() => {
       for (const [stepId, { position, end }] of latest) {
@@ -147,6 +166,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`sluice run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`);
     return 1;
   } finally {
+    await server?.close();
     store?.close();
   }
 }
