@@ -8,7 +8,7 @@
  *     --data-binary $'{"user":"ann","page":"/","ts":1764115200000}\n'
  *   curl localhost:8080/v1/views/user_sessions
  */
-import { type Source, Pipeline, count, defineStream, session, storedStream, tumbling, view } from "sluice";
+import { count, defineStream, Pipeline, type Source, session, storedStream, tumbling, view } from "sluice";
 
 export interface Click {
   user: string;
@@ -19,7 +19,9 @@ export interface Click {
 /** The pipeline over any source of clicks (the stored stream by default). */
 export function clickstreamPipeline(name: string, clicks: Source<Click>): Pipeline {
   const p = new Pipeline(name);
-  const events = p.source("clicks", clicks).withEventTime((c) => c.ts, { maxOutOfOrderness: "5s", idleTimeout: "30s" });
+  const events = p
+    .source("clicks", clicks)
+    .withEventTime((c) => c.ts, { maxOutOfOrderness: "5s", idleTimeout: "30s" });
   events
     .keyBy((c) => c.user)
     .window(session("30s"), { id: "user-sessions" })
@@ -41,7 +43,11 @@ export const streams = [
     schema: {
       type: "object",
       required: ["user", "page", "ts"],
-      properties: { user: { type: "string", minLength: 1 }, page: { type: "string" }, ts: { type: "integer" } },
+      properties: {
+        user: { type: "string", minLength: 1 },
+        page: { type: "string" },
+        ts: { type: "integer" },
+      },
     },
     key: "user",
     eventTime: "ts",

@@ -4,9 +4,17 @@
  */
 
 export * from "./aggregates/index.js";
+export { type DurableRunOptions, startDurable } from "./checkpoint/durable-run.js";
 export { fromCollection } from "./connectors/collection-source.js";
+export { type GeneratorSourceOptions, generatorSource, SeededRandom } from "./connectors/generator-source.js";
 export { PushSource, pushSource } from "./connectors/push-source.js";
 export type { Source, SourceBatch, SourceContext, SourceReader } from "./connectors/source.js";
+export { type StoredStreamOptions, storedStream } from "./connectors/stored-stream.js";
+export {
+  type LogStart,
+  type StreamLogSourceOptions,
+  streamLogSource,
+} from "./connectors/stream-log-source.js";
 export { type Clock, ManualClock, SystemClock } from "./core/clock.js";
 export { type Duration, toMillis } from "./core/duration.js";
 export { PipelineDefinitionError, SluiceError, StepFailure } from "./core/errors.js";
@@ -28,22 +36,18 @@ export type { DeadLetter, DeadLetterReason, DeadLetterSink } from "./runtime/dea
 export { MemoryDeadLetterLedger } from "./runtime/dead-letter.js";
 export { Job, type RunOptions, type StepStatus } from "./runtime/job.js";
 export type { Collector, Operator, OperatorContext } from "./runtime/operator.js";
+export { createServer, defineStream, type ServerOptions, type SluiceServer } from "./server/index.js";
 export { CollectSink, collect } from "./sinks/collect-sink.js";
+export { discard } from "./sinks/count-sink.js";
 export { ndjsonFile } from "./sinks/ndjson-file-sink.js";
 export type { Sink } from "./sinks/sink.js";
 export { stdout } from "./sinks/stdout-sink.js";
+export { type ViewOptions, view } from "./sinks/view-sink.js";
+export { MemoryViewStore, type ViewWriter } from "./sinks/view-writer.js";
 export { MemoryStateBackend } from "./state/memory-state-backend.js";
 export type { StateBackend, StateTable } from "./state/state-backend.js";
+export { EmbeddedStore } from "./store/index.js";
+export type { Durability } from "./store/sqlite-database.js";
 export type { WindowResult } from "./windows/aggregate-set.js";
 export type { EmitMode } from "./windows/emit-mode.js";
 export { session, sliding, tumbling, type WindowAssigner } from "./windows/window-assigner.js";
-export { storedStream, type StoredStreamOptions } from "./connectors/stored-stream.js";
-export { streamLogSource, type LogStart, type StreamLogSourceOptions } from "./connectors/stream-log-source.js";
-export { generatorSource, SeededRandom, type GeneratorSourceOptions } from "./connectors/generator-source.js";
-export { view, type ViewOptions } from "./sinks/view-sink.js";
-export { MemoryViewStore, type ViewWriter } from "./sinks/view-writer.js";
-export { discard } from "./sinks/count-sink.js";
-export { EmbeddedStore } from "./store/index.js";
-export type { Durability } from "./store/sqlite-database.js";
-export { startDurable, type DurableRunOptions } from "./checkpoint/durable-run.js";
-export { createServer, defineStream, type ServerOptions, type SluiceServer } from "./server/index.js";

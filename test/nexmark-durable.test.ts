@@ -7,9 +7,9 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EmbeddedStore } from "../src/store/index.js";
-import { after, before, describe, it } from "node:test";
 
 const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
 const EVENTS = 400_000;
@@ -74,7 +74,19 @@ describe("durable Nexmark runs survive kill -9", () => {
       assert.equal(ref.code, 0, ref.stderr);
       const output = join(dir, `${query}.ndjson`);
       const data = join(dir, `${query}-data`);
-      const args = ["nexmark", "run", query, "--events", String(EVENTS), "--data", data, "--checkpoint-interval", "30", "--output", output];
+      const args = [
+        "nexmark",
+        "run",
+        query,
+        "--events",
+        String(EVENTS),
+        "--data",
+        data,
+        "--checkpoint-interval",
+        "30",
+        "--output",
+        output,
+      ];
       const pipeline = `nexmark-${query}`;
       let killed = 0;
       for (let i = 0; i < kills; i++) {
@@ -91,7 +103,17 @@ describe("durable Nexmark runs survive kill -9", () => {
 
   it("a finished run started again starts over and writes the same file", async () => {
     const output = join(dir, "again.ndjson");
-    const args = ["nexmark", "run", "q2", "--events", "50000", "--data", join(dir, "again-data"), "--output", output];
+    const args = [
+      "nexmark",
+      "run",
+      "q2",
+      "--events",
+      "50000",
+      "--data",
+      join(dir, "again-data"),
+      "--output",
+      output,
+    ];
     assert.equal((await sluice(args)).code, 0);
     const first = readFileSync(output, "utf8");
     assert.equal((await sluice(args)).code, 0);

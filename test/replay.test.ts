@@ -37,14 +37,22 @@ describe("replay over the stored log", () => {
   it("a live run while records arrive and a later replay from the start give the same views", async () => {
     const store = new EmbeddedStore(join(dir, "a"));
     try {
-      const live = startDurable(clickstreamPipeline("live", storedStream<Click>("clicks", { until: RECORDS })), {
-        store,
-        log: store.log,
-        checkpointInterval: 20,
-      });
+      const live = startDurable(
+        clickstreamPipeline("live", storedStream<Click>("clicks", { until: RECORDS })),
+        {
+          store,
+          log: store.log,
+          checkpointInterval: 20,
+        },
+      );
       for (let i = 0; i < RECORDS; i += 97) {
         const batch = Array.from({ length: Math.min(97, RECORDS - i) }, (_, j) => click(i + j));
-        store.log.append("clicks", batch, batch.map((c) => c.ts), Date.now());
+        store.log.append(
+          "clicks",
+          batch,
+          batch.map((c) => c.ts),
+          Date.now(),
+        );
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await live.job.done;
@@ -53,11 +61,14 @@ describe("replay over the stored log", () => {
       assert.ok(liveSessions.size > 0 && liveTop.size > 0);
 
       for (const name of ["user_sessions", "top_pages"]) store.views.clear(name);
-      const replay = startDurable(clickstreamPipeline("replay", storedStream<Click>("clicks", { until: RECORDS })), {
-        store,
-        log: store.log,
-        logStart: "start",
-      });
+      const replay = startDurable(
+        clickstreamPipeline("replay", storedStream<Click>("clicks", { until: RECORDS })),
+        {
+          store,
+          log: store.log,
+          logStart: "start",
+        },
+      );
       await replay.job.done;
       assert.deepEqual(rows(store, "user_sessions"), liveSessions);
       assert.deepEqual(rows(store, "top_pages"), liveTop);
@@ -70,13 +81,22 @@ describe("replay over the stored log", () => {
     const data = join(dir, "b");
     const store = new EmbeddedStore(data);
     const all = Array.from({ length: RECORDS }, (_, i) => click(i));
-    store.log.append("clicks", all, all.map((c) => c.ts), Date.now());
+    store.log.append(
+      "clicks",
+      all,
+      all.map((c) => c.ts),
+      Date.now(),
+    );
     store.close();
     const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [SLUICE, "run", example, "--data", data, "--from", "start", "--stop-at-end", "--port", "0"], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [SLUICE, "run", example, "--data", data, "--from", "start", "--stop-at-end", "--port", "0"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();
@@ -90,11 +110,19 @@ describe("replay over the stored log", () => {
     // The same pipeline run in process over the same records, for comparison.
     const reference = new EmbeddedStore(join(dir, "c"));
     try {
-      reference.log.append("clicks", all, all.map((c) => c.ts), Date.now());
-      const run = startDurable(clickstreamPipeline("clickstream", storedStream<Click>("clicks", { until: RECORDS })), {
-        store: reference,
-        log: reference.log,
-      });
+      reference.log.append(
+        "clicks",
+        all,
+        all.map((c) => c.ts),
+        Date.now(),
+      );
+      const run = startDurable(
+        clickstreamPipeline("clickstream", storedStream<Click>("clicks", { until: RECORDS })),
+        {
+          store: reference,
+          log: reference.log,
+        },
+      );
       await run.job.done;
       const backfilled = new EmbeddedStore(data);
       try {
@@ -110,7 +138,9 @@ describe("replay over the stored log", () => {
 
   it("sluice run refuses bad usage with exit code 2", async () => {
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [SLUICE, "run", "x.js", "--from", "yesterday"], { stdio: "ignore" });
+      const child = spawn(process.execPath, [SLUICE, "run", "x.js", "--from", "yesterday"], {
+        stdio: "ignore",
+      });
       child.on("exit", resolve);
     });
     assert.equal(code, 2);
@@ -121,9 +151,13 @@ describe("sluice run serves the module's streams", () => {
   it("accepts events over HTTP into the stored stream and serves the views the pipeline writes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-run-server-"));
     const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
-    const child = spawn(process.execPath, [SLUICE, "run", example, "--data", dir, "--port", "0", "--checkpoint-interval", "50"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [SLUICE, "run", example, "--data", dir, "--port", "0", "--checkpoint-interval", "50"],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     try {
       let stderr = "";
       const url = await new Promise<string>((resolve, reject) => {
@@ -134,7 +168,9 @@ describe("sluice run serves the module's streams", () => {
         });
         child.on("exit", () => reject(new Error(stderr)));
       });
-      const body = Array.from({ length: 50 }, (_, i) => JSON.stringify({ user: ` u${i % 3} `, page: "/", ts: String(BASE + i * 1000) })).join("\n");
+      const body = Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({ user: ` u${i % 3} `, page: "/", ts: String(BASE + i * 1000) }),
+      ).join("\n");
       const reply = await fetch(`${url}/v1/streams/clicks/events`, {
         method: "POST",
         headers: { "content-type": "application/x-ndjson" },

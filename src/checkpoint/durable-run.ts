@@ -9,7 +9,8 @@ import type { Checkpoint } from "../runtime/checkpoint.js";
 import type { Job, RunOptions } from "../runtime/job.js";
 import type { EmbeddedStore } from "../store/index.js";
 
-export interface DurableRunOptions extends Omit<RunOptions, "restoreFrom" | "state" | "deadLetters" | "views" | "onCheckpoint"> {
+export interface DurableRunOptions
+  extends Omit<RunOptions, "restoreFrom" | "state" | "deadLetters" | "views" | "onCheckpoint"> {
   readonly store: EmbeddedStore;
   /** Milliseconds between checkpoints (default 1000). */
   readonly checkpointInterval?: number;
@@ -41,7 +42,13 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
   const restoreFrom: Checkpoint | undefined =
     resume === undefined
       ? undefined
-      : { id: resume.id, pipeline: name, sources: resume.manifest.sources, steps: resume.manifest.steps, state: [] };
+      : {
+          id: resume.id,
+          pipeline: name,
+          sources: resume.manifest.sources,
+          steps: resume.manifest.steps,
+          state: [],
+        };
   let clockNow = () => Date.now();
   const job = pipeline.start({
     ...runOptions,
@@ -55,7 +62,12 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
       const started = performance.now();
       store.commitCheckpoint(
         name,
-        { id: checkpoint.id, sources: checkpoint.sources, steps: checkpoint.steps, completed: checkpoint.final === true },
+        {
+          id: checkpoint.id,
+          sources: checkpoint.sources,
+          steps: checkpoint.steps,
+          completed: checkpoint.final === true,
+        },
         clockNow(),
       );
       onCommitted?.(checkpoint, performance.now() - started);

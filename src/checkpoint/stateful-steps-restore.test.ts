@@ -58,7 +58,8 @@ function pausingSource(pauseAt: number, haltAt = -1): { source: Source<Ev>; rele
           return { partition: 0, items };
         };
         return {
-          next: () => (next === haltAt ? new Promise<never>(() => {}) : next === pauseAt ? gate.then(batch) : batch()),
+          next: () =>
+            next === haltAt ? new Promise<never>(() => {}) : next === pauseAt ? gate.then(batch) : batch(),
           position: () => next,
         };
       },
@@ -71,13 +72,18 @@ type Build = (events: Stream<Ev>) => void;
 const PIPELINES: Record<string, Build> = {
   "sliding and session windows": (events) => {
     const keyed = events.keyBy((e) => e.k);
-    keyed.window(sliding(3000, 1000), { id: "sliding" }).aggregate({ n: count(), s: sum((e: Ev) => e.v) }).to(view("out"));
+    keyed
+      .window(sliding(3000, 1000), { id: "sliding" })
+      .aggregate({ n: count(), s: sum((e: Ev) => e.v) })
+      .to(view("out"));
     keyed.window(session(450), { id: "sessions" }).aggregate({ n: count() }).to(view("out2"));
   },
   "window join and interval join": (events) => {
     const a = events.filter((e) => e.side === "a").keyBy((e) => e.k);
     const b = events.filter((e) => e.side === "b").keyBy((e) => e.k);
-    a.windowJoin(b, tumbling(2000), (x, y) => ({ id: `${x.seq}-${y.seq}` }), { id: "wj" }).to(view("out", { key: (r) => r.id }));
+    a.windowJoin(b, tumbling(2000), (x, y) => ({ id: `${x.seq}-${y.seq}` }), { id: "wj" }).to(
+      view("out", { key: (r) => r.id }),
+    );
     a.intervalJoin(b, { lower: -300, upper: 300 }, (x, y) => ({ id: `${x.seq}-${y.seq}` }), { id: "ij" }).to(
       view("out2", { key: (r) => r.id }),
     );
@@ -115,7 +121,12 @@ const PIPELINES: Record<string, Build> = {
             ctx.timers.eventTime(Math.floor(e.t / 2000) * 2000 + 1999);
           },
           onTimer(time, _domain, ctx) {
-            ctx.emit({ key: ctx.key, at: time, total: ctx.value<number>("total").get() ?? 0, seen: ctx.list<number>("recent").get().length });
+            ctx.emit({
+              key: ctx.key,
+              at: time,
+              total: ctx.value<number>("total").get() ?? 0,
+              seen: ctx.list<number>("recent").get().length,
+            });
             ctx.list<number>("recent").clear();
           },
         },
@@ -127,13 +138,16 @@ const PIPELINES: Record<string, Build> = {
 
 function build(name: string, source: Source<Ev>): Pipeline {
   const p = new Pipeline("restore");
-  PIPELINES[name]!(p.source("events", source).withEventTime((e) => e.t, { maxOutOfOrderness: 800 }, { id: "event-time" }));
+  PIPELINES[name]!(
+    p.source("events", source).withEventTime((e) => e.t, { maxOutOfOrderness: 800 }, { id: "event-time" }),
+  );
   return p;
 }
 
 function viewRows(store: EmbeddedStore): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
-  for (const v of ["out", "out2"]) out[v] = store.views.list(v, { limit: 100_000 }).map((r) => [r.key, r.value]);
+  for (const v of ["out", "out2"])
+    out[v] = store.views.list(v, { limit: 100_000 }).map((r) => [r.key, r.value]);
   return out;
 }
 
@@ -143,7 +157,11 @@ for (const name of Object.keys(PIPELINES)) {
     try {
       const whole = new EmbeddedStore(join(dir, "whole"));
       const all = pausingSource(-1);
-      await startDurable(build(name, all.source), { store: whole, clock: new ManualClock(0), checkpointInterval: 1e9 }).job.done;
+      await startDurable(build(name, all.source), {
+        store: whole,
+        clock: new ManualClock(0),
+        checkpointInterval: 1e9,
+      }).job.done;
       const expected = viewRows(whole);
       whole.close();
       assert.ok(expected.out!.length > 0, "the pipeline produces rows");
@@ -164,7 +182,11 @@ for (const name of Object.keys(PIPELINES)) {
 
       store = new EmbeddedStore(data);
       const second = pausingSource(-1);
-      const resumed = startDurable(build(name, second.source), { store, clock: new ManualClock(0), checkpointInterval: 1e9 });
+      const resumed = startDurable(build(name, second.source), {
+        store,
+        clock: new ManualClock(0),
+        checkpointInterval: 1e9,
+      });
       assert.equal(resumed.resumedFrom, 1);
       await resumed.job.done;
       assert.deepEqual(viewRows(store), expected);

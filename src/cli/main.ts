@@ -3,9 +3,9 @@
  */
 import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
-import { runRun } from "./run-command.js";
 import { runNexmarkGenerate } from "./nexmark-generate.js";
 import { NEXMARK_RUN_USAGE, runNexmarkRun } from "./nexmark-run.js";
+import { runRun } from "./run-command.js";
 
 const USAGE = `Usage: sluice COMMAND [options]
 

@@ -67,12 +67,14 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
       values["checkpoint-interval"] === undefined
         ? undefined
         : parseInteger(values["checkpoint-interval"], "--checkpoint-interval", 1);
-    if (interval !== undefined && values.data === undefined) throw new UsageError("--checkpoint-interval needs --data DIR");
+    if (interval !== undefined && values.data === undefined)
+      throw new UsageError("--checkpoint-interval needs --data DIR");
     const durability = values.durability;
     if (durability !== undefined && durability !== "process" && durability !== "machine") {
       throw new UsageError(`--durability must be "process" or "machine", got ${JSON.stringify(durability)}`);
     }
-    if (durability !== undefined && values.data === undefined) throw new UsageError("--durability needs --data DIR");
+    if (durability !== undefined && values.data === undefined)
+      throw new UsageError("--durability needs --data DIR");
     const result = await runNexmarkQuery({
       query,
       events,
@@ -88,7 +90,8 @@ export async function runNexmarkRun(argv: string[], io: CommandIo): Promise<numb
       io.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       const where = values.output === undefined ? "" : ` → ${values.output}`;
-      if (result.resumedFrom !== undefined) io.stderr.write(`${query}: resumed from checkpoint ${result.resumedFrom}\n`);
+      if (result.resumedFrom !== undefined)
+        io.stderr.write(`${query}: resumed from checkpoint ${result.resumedFrom}\n`);
       io.stderr.write(
         `${query}: ${result.events} events, ${result.rows} result rows${where} in ${result.seconds.toFixed(3)} s ` +
           `(${Math.round(result.eventsPerSecond).toLocaleString("en-US")} events/s)\n`,

@@ -53,7 +53,10 @@ export async function loadPipelineModule(file: string): Promise<PipelineModule> 
     }
     const streams = module.streams ?? [];
     if (!Array.isArray(streams)) {
-      throw new SluiceError(`${file}: \`streams\` must be an array of defineStream(...) results`, "bad_streams");
+      throw new SluiceError(
+        `${file}: \`streams\` must be an array of defineStream(...) results`,
+        "bad_streams",
+      );
     }
     return { pipeline, streams: streams as StreamDefinition[] };
   } finally {

@@ -44,7 +44,9 @@ export function parseLogStart(text: string): LogStart {
     const t = /^-?\d+$/.test(time[1]!) ? Number(time[1]) : Date.parse(time[1]!);
     if (Number.isFinite(t)) return { time: t };
   }
-  throw new OptionError(`--from must be start, end, offset:N or time:ISO-8601|MS, got ${JSON.stringify(text)}`);
+  throw new OptionError(
+    `--from must be start, end, offset:N or time:ISO-8601|MS, got ${JSON.stringify(text)}`,
+  );
 }
 
 export async function runRun(argv: string[], io: CommandIo): Promise<number> {
@@ -93,7 +95,9 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     }
     if (values.durability !== undefined) {
       if (values.durability !== "process" && values.durability !== "machine") {
-        throw new OptionError(`--durability must be "process" or "machine", got ${JSON.stringify(values.durability)}`);
+        throw new OptionError(
+          `--durability must be "process" or "machine", got ${JSON.stringify(values.durability)}`,
+        );
       }
       durability = values.durability;
     }
@@ -122,7 +126,9 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         latest.set(stepId, { position, end });
         if (position >= end && !caughtUp.has(stepId)) {
           caughtUp.add(stepId);
-          io.stderr.write(`[${stepId}] caught up at offset ${position}${values["stop-at-end"] ? "" : "; following live"}\n`);
+          io.stderr.write(
+            `[${stepId}] caught up at offset ${position}${values["stop-at-end"] ? "" : "; following live"}\n`,
+          );
         }
       },
     });
@@ -131,23 +137,34 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         `(${logStart !== undefined ? `replaying from ${values.from}` : resumedFrom !== undefined ? `resumed from checkpoint ${resumedFrom}` : "fresh start"})\n`,
     );
     if (!values["no-server"]) {
-      server = createServer({ store, streams, port, ...(values.host === undefined ? {} : { host: values.host }) });
+      server = createServer({
+        store,
+        streams,
+        port,
+        ...(values.host === undefined ? {} : { host: values.host }),
+      });
       const { url } = await server.listen();
-      io.stderr.write(`sluice run: serving ${url} (streams: ${streams.map((s) => s.name).join(", ") || "none"})\n`);
+      io.stderr.write(
+        `sluice run: serving ${url} (streams: ${streams.map((s) => s.name).join(", ") || "none"})\n`,
+      );
     }
     let lastReport = 0;
     const progress = setInterval(() => {
       for (const [stepId, { position, end }] of latest) {
         if (caughtUp.has(stepId)) continue;
         const pct = end === 0 ? 100 : Math.floor((position / end) * 100);
-        io.stderr.write(`[${stepId}] catching up: ${position.toLocaleString("en-US")} / ${end.toLocaleString("en-US")} (${pct}%)\n`);
+        io.stderr.write(
+          `[${stepId}] catching up: ${position.toLocaleString("en-US")} / ${end.toLocaleString("en-US")} (${pct}%)\n`,
+        );
       }
       const now = Date.now();
       if (now - lastReport >= 5000) {
         lastReport = now;
         const steps = job.status();
         const records = steps.filter((s) => s.verb === "source").reduce((n, s) => n + s.recordsOut, 0);
-        io.stderr.write(`[status] ${records.toLocaleString("en-US")} records read, ${job.checkpointsCompleted} checkpoints\n`);
+        io.stderr.write(
+          `[status] ${records.toLocaleString("en-US")} records read, ${job.checkpointsCompleted} checkpoints\n`,
+        );
       }
     }, 1000);
     const stop = () => void job.stop();
@@ -160,10 +177,14 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
     }
-    io.stderr.write(`sluice run: pipeline "${pipeline.name}" stopped after ${job.checkpointsCompleted} checkpoints\n`);
+    io.stderr.write(
+      `sluice run: pipeline "${pipeline.name}" stopped after ${job.checkpointsCompleted} checkpoints\n`,
+    );
     return 0;
   } catch (error) {
-    io.stderr.write(`sluice run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    io.stderr.write(
+      `sluice run: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    );
     return 1;
   } finally {
     await server?.close();

@@ -35,7 +35,9 @@ export function storedStream<T>(stream: string, options: StoredStreamOptions = {
         from: context.logStart ?? "start",
         ...(until === undefined ? {} : { until }),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-        ...(progress === undefined ? {} : { onProgress: (position, end) => progress(context.stepId, position, end) }),
+        ...(progress === undefined
+          ? {}
+          : { onProgress: (position, end) => progress(context.stepId, position, end) }),
       }).open(context);
     },
   };

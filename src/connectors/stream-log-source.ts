@@ -21,13 +21,18 @@ export interface StreamLogSourceOptions {
 }
 
 /** e.g. `p.source("events", streamLogSource(store.log, "events", { from: { time: Date.parse("2026-11-01") } }))` */
-export function streamLogSource<T>(log: StreamLog, stream: string, options: StreamLogSourceOptions = {}): Source<T> {
+export function streamLogSource<T>(
+  log: StreamLog,
+  stream: string,
+  options: StreamLogSourceOptions = {},
+): Source<T> {
   const batchSize = options.batchSize ?? 1000;
   return {
     kind: "stream-log",
     partitions: 1,
     open(context): SourceReader<T> {
-      let next = typeof context.resumeFrom === "number" ? context.resumeFrom : startOffset(log, stream, options.from);
+      let next =
+        typeof context.resumeFrom === "number" ? context.resumeFrom : startOffset(log, stream, options.from);
       let wake: (() => void) | undefined;
       const unsubscribe = log.onAppend((event) => {
         if (event.stream !== stream || wake === undefined) return;

@@ -5,13 +5,13 @@
  */
 import { startDurable } from "../checkpoint/durable-run.js";
 import { SluiceError } from "../core/errors.js";
-import { EmbeddedStore } from "../store/index.js";
-import type { Durability } from "../store/sqlite-database.js";
 import { Pipeline } from "../dataflow/pipeline.js";
 import { discard } from "../sinks/count-sink.js";
 import { NdjsonFileSink } from "../sinks/ndjson-file-sink.js";
 import type { Sink } from "../sinks/sink.js";
 import { UpsertFileSink } from "../sinks/upsert-file-sink.js";
+import { EmbeddedStore } from "../store/index.js";
+import type { Durability } from "../store/sqlite-database.js";
 import type { NexmarkGeneratorOptions } from "./generator-config.js";
 import { NEXMARK_QUERIES, type NexmarkRow, nexmarkQuery } from "./queries/index.js";
 import { nexmarkSource } from "./source.js";
@@ -109,7 +109,10 @@ export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<Nexma
         checkpointInterval: options.checkpointInterval ?? 1000,
       });
       await job.done;
-      durable = { ...(resumedFrom === undefined ? {} : { resumedFrom }), checkpoints: job.checkpointsCompleted };
+      durable = {
+        ...(resumedFrom === undefined ? {} : { resumedFrom }),
+        checkpoints: job.checkpointsCompleted,
+      };
     } finally {
       store.close();
     }

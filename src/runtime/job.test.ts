@@ -9,7 +9,7 @@ import { ManualClock } from "../core/clock.js";
 import { Pipeline } from "../dataflow/pipeline.js";
 import { ndjsonFile } from "../sinks/ndjson-file-sink.js";
 import { view } from "../sinks/view-sink.js";
-import { MemoryViewStore } from "../sinks/view-writer.js";
+import type { MemoryViewStore } from "../sinks/view-writer.js";
 import { tumbling } from "../windows/window-assigner.js";
 import type { Checkpoint } from "./checkpoint.js";
 
@@ -45,7 +45,10 @@ test("checkpoints are taken every checkpointInterval of the injected clock, and 
   src.end();
   await job.done;
   assert.equal(committed.at(-1)!.final, true, "a final checkpoint after everything fired");
-  assert.deepEqual([...(job.views as MemoryViewStore).rows("counts").values()].map((r) => (r as { n: number }).n), [1, 1]);
+  assert.deepEqual(
+    [...(job.views as MemoryViewStore).rows("counts").values()].map((r) => (r as { n: number }).n),
+    [1, 1],
+  );
 });
 
 test("the NDJSON file sink is exactly-once across a restart: output after the checkpoint is truncated and rewritten", async () => {
@@ -60,7 +63,10 @@ test("the NDJSON file sink is exactly-once across a restart: output after the ch
     };
     const first = build();
     const j1 = first.p.start({ clock: new ManualClock(0) });
-    first.src.push([{ k: "a", t: 1 }, { k: "b", t: 2 }]);
+    first.src.push([
+      { k: "a", t: 1 },
+      { k: "b", t: 2 },
+    ]);
     await j1.settled();
     const checkpoint = JSON.parse(JSON.stringify(await j1.checkpoint())) as Checkpoint;
     first.src.push([{ k: "c", t: 3 }]); // written, but after the checkpoint: lost with the "crash"
@@ -70,11 +76,17 @@ test("the NDJSON file sink is exactly-once across a restart: output after the ch
 
     const second = build();
     const j2 = second.p.start({ clock: new ManualClock(0), restoreFrom: checkpoint });
-    second.src.push([{ k: "c", t: 3 }, { k: "d", t: 4 }]); // the source replays from the checkpoint
+    second.src.push([
+      { k: "c", t: 3 },
+      { k: "d", t: 4 },
+    ]); // the source replays from the checkpoint
     second.src.end();
     await j2.done;
     assert.deepEqual(
-      readFileSync(file, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as Ev).k),
+      readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as Ev).k),
       ["a", "b", "c", "d"],
     );
   } finally {

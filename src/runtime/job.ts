@@ -7,18 +7,18 @@
 
 import type { SourceBatch, SourceReader } from "../connectors/source.js";
 import type { LogStart } from "../connectors/stream-log-source.js";
-import type { StreamLog } from "../store/stream-log.js";
 import { type Batch, batchOf } from "../core/batch.js";
 import { type Clock, SystemClock } from "../core/clock.js";
 import type { LogicalStep } from "../dataflow/logical-step.js";
+import { MemoryViewStore, type ViewWriter } from "../sinks/view-writer.js";
 import { MemoryStateBackend } from "../state/memory-state-backend.js";
 import type { StateBackend } from "../state/state-backend.js";
+import type { StreamLog } from "../store/stream-log.js";
 import { BoundedChannel } from "./bounded-channel.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { type DeadLetterSink, MemoryDeadLetterLedger } from "./dead-letter.js";
 import { StepNode } from "./step-node.js";
 import { TimerHeap } from "./timer-heap.js";
-import { MemoryViewStore, type ViewWriter } from "../sinks/view-writer.js";
 
 /** How long the task loop may run without letting timers and I/O callbacks in (ms). */
 const YIELD_EVERY_MS = 20;

@@ -6,8 +6,8 @@
  */
 import type { Batch } from "../core/batch.js";
 import type { Clock } from "../core/clock.js";
-import type { StateBackend } from "../state/state-backend.js";
 import type { ViewWriter } from "../sinks/view-writer.js";
+import type { StateBackend } from "../state/state-backend.js";
 import type { DeadLetterReason } from "./dead-letter.js";
 
 export interface Collector<O> {

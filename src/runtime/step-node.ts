@@ -6,8 +6,8 @@
 import type { Batch } from "../core/batch.js";
 import type { Clock } from "../core/clock.js";
 import { StepFailure } from "../core/errors.js";
-import type { StateBackend } from "../state/state-backend.js";
 import type { ViewWriter } from "../sinks/view-writer.js";
+import type { StateBackend } from "../state/state-backend.js";
 import type { DeadLetterReason, DeadLetterSink } from "./dead-letter.js";
 import type { Collector, Operator, OperatorContext } from "./operator.js";
 

@@ -6,6 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, errorBody } from "./api-error.js";
+import { presentedKey } from "./api-keys.js";
+import { clientOf, type IngestAdmission } from "./ingest-admission.js";
 import type { IngestBody } from "./ingest-body.js";
 import { UNKNOWN_STREAM } from "./metrics.js";
 import { checkRecordLimits } from "./record-limits.js";
@@ -33,17 +35,26 @@ const MAX_ERRORS_LISTED = 1000;
 
 type IngestRequest = FastifyRequest<{ Params: { stream: string } }>;
 
-export function registerIngestRoute(app: FastifyInstance, ctx: ServerContext): void {
+export function registerIngestRoute(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  admission?: IngestAdmission,
+): void {
   app.post<{ Params: { stream: string } }>(
     "/v1/streams/:stream/events",
     {
       config: { permission: (request) => ({ kind: "ingest", stream: streamParam(request) }) },
       // Before the body is read: an unknown stream costs no parsing.
-      onRequest: async (request: IngestRequest) => {
+      onRequest: async (request: IngestRequest, reply: FastifyReply) => {
         if (!ctx.streams.has(request.params.stream)) {
           throw new ApiError(404, "unknown_stream", `no stream ${JSON.stringify(request.params.stream)}`, {
             streams: [...ctx.streams.keys()],
           });
+        }
+        // Backpressure and rate limits (429 + Retry-After), still before the body is read.
+        const refusal = admission?.admit(clientOf(request, presentedKey(request.headers)));
+        if (refusal !== undefined) {
+          return reply.code(429).header("retry-after", String(refusal.retryAfter)).send(refusal.body);
         }
       },
       onResponse: async (request: IngestRequest, reply: FastifyReply) => {
@@ -81,8 +92,15 @@ export function registerIngestRoute(app: FastifyInstance, ctx: ServerContext): v
   );
 }
 
-/** Validates, appends and dead-letters one request's records; synchronous, so requests never interleave. */
-function ingest(ctx: ServerContext, name: string, body: IngestBody): { status: number; payload: unknown } {
+/**
+ * Validates, appends and dead-letters one request's records; synchronous, so requests never interleave. Shared
+ * by HTTP and WebSocket ingest, e.g. `const { status, payload } = ingest(ctx, "readings", { records })`.
+ */
+export function ingest(
+  ctx: ServerContext,
+  name: string,
+  body: IngestBody,
+): { status: number; payload: unknown } {
   const { records, sizes } = body;
   const stream = ctx.streams.get(name)!;
   const now = ctx.clock.now();

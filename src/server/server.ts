@@ -11,16 +11,21 @@ import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey }
 import { registerDlqRoute } from "./dlq-route.js";
 import { type ReadyCheck, registerHealthRoutes } from "./health-route.js";
 import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-store.js";
+import { IngestAdmission, type IngestAdmissionOptions } from "./ingest-admission.js";
 import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { registerQueryRoute } from "./query-route.js";
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
 import type { ServerContext } from "./server-context.js";
 import type { StreamDefinition } from "./stream-definition.js";
 import { registerStreamsRoutes } from "./streams-route.js";
+import { registerViewChangesRoute } from "./view-changes-route.js";
 import { registerViewsRoutes } from "./views-route.js";
+import { queryKey, registerWsIngestRoute } from "./ws-ingest-route.js";
 
-export interface ServerOptions {
+/** Also `lag`/`maxLag` (429 `backpressure`) and `requestsPerSecond` (429 `rate_limited`): see ingest-admission.ts. */
+export interface ServerOptions extends IngestAdmissionOptions {
   readonly store: EmbeddedStore;
   /** The streams clients may ingest into, from `defineStream`. */
   readonly streams: readonly StreamDefinition[];
@@ -95,11 +100,13 @@ export function createServer(options: ServerOptions): SluiceServer {
       return (reply as FastifyReply).code(status).send(body);
     },
   });
-  registerIngestParsers(app, {
+  const bodyLimits = {
     bodyLimit,
     maxRecordBytes: ctx.recordLimits.maxRecordBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 100_000,
-  });
+  };
+  registerIngestParsers(app, bodyLimits);
+  const admission = new IngestAdmission(options, ctx.clock, ctx.metrics.registry);
 
   app.addHook("onRequest", async (request) => {
     const permissionOf = request.routeOptions.config.permission;
@@ -108,7 +115,7 @@ export function createServer(options: ServerOptions): SluiceServer {
       request.principal = OPEN_PRINCIPAL;
       return;
     }
-    const presented = presentedKey(request.headers);
+    const presented = presentedKey(request.headers) ?? queryKey(request);
     const principal = presented === undefined ? undefined : keys.authenticate(presented);
     if (principal === undefined) {
       throw new ApiError(
@@ -136,9 +143,12 @@ export function createServer(options: ServerOptions): SluiceServer {
   );
 
   registerHealthRoutes(app, ctx, options.ready);
-  registerIngestRoute(app, ctx);
+  registerIngestRoute(app, ctx, admission);
+  registerWsIngestRoute(app, ctx, bodyLimits, admission);
   registerStreamsRoutes(app, ctx);
   registerViewsRoutes(app, ctx);
+  registerViewChangesRoute(app, ctx);
+  registerQueryRoute(app, ctx);
   registerDlqRoute(app, ctx);
   registerMetricsRoute(app, ctx.metrics);
 

@@ -20,7 +20,8 @@ const VIEW_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function defaultViewKey(row: unknown): string {
   const r = row as Record<string, unknown>;
   if (r !== null && typeof r === "object") {
-    if ("windowStart" in r && "windowEnd" in r) return `${JSON.stringify(r.key ?? null)}|${r.windowStart}|${r.windowEnd}`;
+    if ("windowStart" in r && "windowEnd" in r)
+      return `${JSON.stringify(r.key ?? null)}|${r.windowStart}|${r.windowEnd}`;
     if ("key" in r) return JSON.stringify(r.key);
     if ("id" in r) return JSON.stringify(r.id);
   }
@@ -37,7 +38,9 @@ export class ViewSink<T> implements Sink<T> {
     private readonly options: ViewOptions<T> = {},
   ) {
     if (!VIEW_NAME.test(name)) {
-      throw new RangeError(`view name ${JSON.stringify(name)} must be letters, digits and "_" (it is a SQL table name)`);
+      throw new RangeError(
+        `view name ${JSON.stringify(name)} must be letters, digits and "_" (it is a SQL table name)`,
+      );
     }
     this.keyOf = options.key ?? defaultViewKey;
   }

@@ -8,8 +8,8 @@ import { ManualClock } from "../core/clock.js";
 import { MemoryDeadLetterLedger } from "../runtime/dead-letter.js";
 import type { Operator } from "../runtime/operator.js";
 import { type StepEnvironment, StepNode } from "../runtime/step-node.js";
-import { MemoryStateBackend } from "../state/memory-state-backend.js";
 import { MemoryViewStore } from "../sinks/view-writer.js";
+import { MemoryStateBackend } from "../state/memory-state-backend.js";
 import type { StateBackend } from "../state/state-backend.js";
 
 export interface HarnessRecord<O> {

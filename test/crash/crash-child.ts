@@ -20,16 +20,24 @@ async function ingest(): Promise<void> {
   for (let next = store.log.endOffset("events"); next < total; next = store.log.endOffset("events")) {
     const n = Math.min(37, total - next);
     const batch = Array.from({ length: n }, (_, i) => crashEvent(next + i));
-    const range = store.log.append("events", batch, batch.map((e) => e.t), Date.now());
+    const range = store.log.append(
+      "events",
+      batch,
+      batch.map((e) => e.t),
+      Date.now(),
+    );
     appendFileSync(join(dir!, "acks.log"), `${range.first} ${range.last}\n`);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
-const { job } = startDurable(crashPipeline(streamLogSource<CrashEvent>(store.log, "events", { until: total, batchSize: 200 })), {
-  store,
-  checkpointInterval: 40,
-});
+const { job } = startDurable(
+  crashPipeline(streamLogSource<CrashEvent>(store.log, "events", { until: total, batchSize: 200 })),
+  {
+    store,
+    checkpointInterval: 40,
+  },
+);
 await Promise.all([ingest(), job.done]);
 writeFileSync(join(dir!, "done"), "ok");
 store.close();

@@ -29,7 +29,9 @@ try {
       `${outcome.deadLetters} dead letters equal to the reference (seed ${values.seed}, ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
   );
 } catch (error) {
-  process.stderr.write(`crash test FAILED (seed ${values.seed}, data kept in ${dir}): ${(error as Error).stack}\n`);
+  process.stderr.write(
+    `crash test FAILED (seed ${values.seed}, data kept in ${dir}): ${(error as Error).stack}\n`,
+  );
   process.exitCode = 1;
 } finally {
   if (process.exitCode !== 1) rmSync(dir, { recursive: true, force: true });

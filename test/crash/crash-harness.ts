@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromCollection } from "../../src/connectors/collection-source.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { type MemoryDeadLetterLedger } from "../../src/runtime/dead-letter.js";
+import type { MemoryDeadLetterLedger } from "../../src/runtime/dead-letter.js";
 import type { MemoryViewStore } from "../../src/sinks/view-writer.js";
 import { EmbeddedStore } from "../../src/store/index.js";
 import { CRASH_VIEWS, type CrashEvent, crashEvent, crashPipeline } from "./crash-pipeline.js";
@@ -36,12 +36,15 @@ const CHILD = fileURLToPath(new URL("./crash-child.js", import.meta.url));
 
 function runChild(dir: string, records: number, killAfterMs: number | undefined): Promise<"killed" | "done"> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(records)], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CHILD, dir, String(records)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     child.on("exit", (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
       if (signal === "SIGKILL") resolve("killed");
@@ -81,7 +84,9 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<CrashOu
 
   // The reference: the same pipeline over the same records, in memory, never interrupted.
   const all = Array.from({ length: records }, (_, i) => crashEvent(i));
-  const reference = await crashPipeline(fromCollection<CrashEvent>(all, { batchSize: 200 })).run({ clock: new ManualClock(0) });
+  const reference = await crashPipeline(fromCollection<CrashEvent>(all, { batchSize: 200 })).run({
+    clock: new ManualClock(0),
+  });
   const referenceViews = reference.views as MemoryViewStore;
   const referenceDead = (reference.deadLetters as MemoryDeadLetterLedger).entries;
 
@@ -96,7 +101,10 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<CrashOu
     const acks = readFileSync(join(dir, "acks.log"), "utf8").trim().split("\n");
     for (const line of acks) {
       const [first, last] = line.split(" ").map(Number);
-      assert.ok(first! >= 0 && last! < records && first! <= last!, `acknowledged range ${line} is in the log`);
+      assert.ok(
+        first! >= 0 && last! < records && first! <= last!,
+        `acknowledged range ${line} is in the log`,
+      );
     }
     // The views equal the reference exactly.
     let viewRows = 0;
@@ -104,7 +112,8 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<CrashOu
       const actual = new Map(store.views.list(name, { limit: 1_000_000 }).map((r) => [r.key, r.value]));
       const expected = referenceViews.rows(name);
       assert.equal(actual.size, expected.size, `view ${name}: row count`);
-      for (const [key, value] of expected) assert.deepEqual(actual.get(key), value, `view ${name}, row ${key}`);
+      for (const [key, value] of expected)
+        assert.deepEqual(actual.get(key), value, `view ${name}, row ${key}`);
       viewRows += actual.size;
     }
     // The dead-letter ledger has each late record once per step that rejected it, no duplicates.
