@@ -4,10 +4,10 @@
  * busy stream — many records per millisecond — scheduling is a map lookup and an array push, and the
  * ordering work (a min-heap of distinct deadlines) is paid once per millisecond rather than per record.
  */
-import { TimeHeap } from "./time-heap.js";
+import { TimerHeap } from "../runtime/timer-heap.js";
 
 export class DeadlineQueue<T> {
-  private readonly order = new TimeHeap<T[]>();
+  private readonly order = new TimerHeap<T[]>();
   private readonly buckets = new Map<number, T[]>();
   private lastTime = Number.NaN;
   private lastBucket: T[] | undefined;
@@ -42,7 +42,7 @@ export class DeadlineQueue<T> {
   /** Removes and returns the values of the earliest deadline (in the order they were added); the queue must not be empty. */
   popEarliest(): T[] {
     const time = this.order.peekTime();
-    const bucket = this.order.pop();
+    const bucket = this.order.pop()!;
     this.buckets.delete(time);
     if (time === this.lastTime) {
       this.lastTime = Number.NaN;

@@ -12,7 +12,7 @@ import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
-import { TimeHeap } from "./time-heap.js";
+import { TimerHeap } from "../runtime/timer-heap.js";
 import { TimeSortedBuffer } from "./time-sorted-buffer.js";
 
 /** Options of `TemporalJoinOperator`, e.g. `{ join: (order, rate) => ({ ...order, rate: rate?.value }) }`. */
@@ -61,7 +61,7 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
   private watermark = Number.NEGATIVE_INFINITY;
   /** Waiting probes by event time; `pendingOrder` releases the buckets in time order. */
   private readonly pending = new Map<number, ProbeBucket>();
-  private readonly pendingOrder = new TimeHeap<ProbeBucket>();
+  private readonly pendingOrder = new TimerHeap<ProbeBucket>();
   private pendingCount = 0;
   private lastBucket: ProbeBucket | undefined;
   private readonly table = new Map<unknown, KeyVersions>();
@@ -220,7 +220,7 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
     const keys: unknown[] = [];
     const { join, inner, table } = this;
     while (order.peekTime() < watermark) {
-      const bucket = order.pop();
+      const bucket = order.pop()!;
       this.pending.delete(bucket.time);
       this.pendingCount -= bucket.items.length;
       const time = bucket.time;
