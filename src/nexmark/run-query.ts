@@ -6,6 +6,7 @@
 import { startDurable } from "../checkpoint/durable-run.js";
 import { SluiceError } from "../core/errors.js";
 import { Pipeline } from "../dataflow/pipeline.js";
+import type { Job } from "../runtime/job.js";
 import { discard } from "../sinks/count-sink.js";
 import { NdjsonFileSink } from "../sinks/ndjson-file-sink.js";
 import type { Sink } from "../sinks/sink.js";
@@ -47,6 +48,9 @@ export interface NexmarkRunResult {
   readonly eventsPerSecond: number;
 }
 
+/** Id of the step that takes a query's results. */
+const RESULTS_STEP = "results";
+
 /** Builds the pipeline for a query: generator → event time (dateTime, 4 s bound) → query → sink. */
 export function nexmarkPipeline(options: NexmarkRunOptions, sink: Sink<NexmarkRow>): Pipeline {
   const query = nexmarkQuery(options.query);
@@ -63,19 +67,16 @@ export function nexmarkPipeline(options: NexmarkRunOptions, sink: Sink<NexmarkRo
       nexmarkSource({ ...options, ...(options.batchSize ? { batchSize: options.batchSize } : {}) }),
     )
     .withEventTime((e) => e.dateTime, { maxOutOfOrderness: "4s" }, { id: "event-time" });
-  query.build(events).to(sink, { id: "results" });
+  query.build(events).to(sink, { id: RESULTS_STEP });
   return p;
 }
 
 /** Runs a query to the end of its events, e.g. `await runNexmarkQuery({ query: "q5", events: 1_000_000 })`. */
 export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<NexmarkRunResult> {
   const query = nexmarkQuery(options.query);
-  let rows = 0;
   let sink: Sink<NexmarkRow>;
   if (options.output === undefined) {
-    const counter = discard<NexmarkRow>();
-    sink = { kind: "count", write: (items) => counter.write(items) };
-    sink = counter;
+    sink = discard<NexmarkRow>();
   } else if (query?.upsertKey !== undefined) {
     const keyColumns = query.upsertKey;
     sink = new UpsertFileSink<NexmarkRow>(options.output, (row) =>
@@ -84,33 +85,20 @@ export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<Nexma
   } else {
     sink = new NdjsonFileSink<NexmarkRow>(options.output, { fsync: options.durability === "machine" });
   }
-  const counted: Sink<NexmarkRow> = {
-    kind: sink.kind,
-    open: (ctx) => sink.open?.(ctx),
-    write: (items, times) => {
-      rows += items.length;
-      sink.write(items, times);
-    },
-    end: () => sink.end?.(),
-    close: () => sink.close?.(),
-    checkpoint: () => sink.checkpoint?.(),
-    recover: (saved) => sink.recover?.(saved),
-  };
-  const pipeline = nexmarkPipeline(options, counted);
+  const pipeline = nexmarkPipeline(options, sink);
   const started = process.hrtime.bigint();
+  let job: Job;
   let durable: { resumedFrom?: number; checkpoints: number } | undefined;
   if (options.data === undefined) {
-    await pipeline.run();
+    job = await pipeline.run();
   } else {
     const store = new EmbeddedStore(options.data, { durability: options.durability ?? "process" });
     try {
-      const { job, resumedFrom } = startDurable(pipeline, {
-        store,
-        checkpointInterval: options.checkpointInterval ?? 1000,
-      });
+      const run = startDurable(pipeline, { store, checkpointInterval: options.checkpointInterval ?? 1000 });
+      job = run.job;
       await job.done;
       durable = {
-        ...(resumedFrom === undefined ? {} : { resumedFrom }),
+        ...(run.resumedFrom === undefined ? {} : { resumedFrom: run.resumedFrom }),
         checkpoints: job.checkpointsCompleted,
       };
     } finally {
@@ -121,7 +109,8 @@ export async function runNexmarkQuery(options: NexmarkRunOptions): Promise<Nexma
   return {
     query: options.query,
     events: options.events,
-    rows,
+    // The sink step counts what reached it.
+    rows: job.status().find((s) => s.id === RESULTS_STEP)!.recordsIn,
     seconds,
     eventsPerSecond: options.events / seconds,
     ...durable,
