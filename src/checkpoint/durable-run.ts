@@ -47,7 +47,6 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
           pipeline: name,
           sources: resume.manifest.sources,
           steps: resume.manifest.steps,
-          state: [],
         };
   let clockNow = () => Date.now();
   const job = pipeline.start({

@@ -13,10 +13,10 @@ export interface Checkpoint {
   /** Snapshot per step id. */
   readonly steps: Record<string, unknown>;
   /**
-   * The state backend's contents; empty when the job commits checkpoints itself (`onCheckpoint`), where a
-   * durable backend writes what changed instead.
+   * The state backend's contents, when the checkpoint carries them. Absent when the job commits checkpoints
+   * itself (`onCheckpoint`): a durable backend writes what changed and reloads it on its own.
    */
-  readonly state: StateSnapshot;
+  readonly state?: StateSnapshot;
   /** Taken after every source ended and everything fired: the run is complete. */
   readonly final?: boolean;
 }

@@ -144,8 +144,7 @@ export class Job {
       }
     }
     const restore = options.restoreFrom;
-    // A durable backend loads its own state; an empty snapshot (what durable checkpoints carry) changes nothing.
-    if (restore !== undefined && restore.state.length > 0) this.state.restore(restore.state);
+    if (restore?.state !== undefined) this.state.restore(restore.state);
     for (const node of this.nodes) node.open();
     if (restore !== undefined) {
       for (const node of this.nodes) {
@@ -346,7 +345,7 @@ export class Job {
       pipeline: this.pipelineName,
       sources,
       steps: pending.steps,
-      state: this.onCheckpoint === undefined ? this.state.snapshot() : [],
+      ...(this.onCheckpoint === undefined ? { state: this.state.snapshot() } : {}),
       ...(final ? { final: true } : {}),
     };
     // Committed here, synchronously, so no record after the barrier can slip into it.
