@@ -8,7 +8,7 @@ export class BoundedChannel<M> {
   private head = 0;
   private readonly waitingProducers: Array<() => void> = [];
   private waitingConsumer: (() => void) | undefined;
-  /** Total time (ms) producers spent waiting for space, for metrics. */
+  /** How many times a producer had to wait for room (backpressure), for metrics. */
   blockedCount = 0;
 
   constructor(readonly capacity: number) {
