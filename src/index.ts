@@ -36,7 +36,13 @@ export type { DeadLetter, DeadLetterReason, DeadLetterSink } from "./runtime/dea
 export { MemoryDeadLetterLedger } from "./runtime/dead-letter.js";
 export { Job, type RunOptions, type StepStatus } from "./runtime/job.js";
 export type { Collector, Operator, OperatorContext } from "./runtime/operator.js";
-export { createServer, defineStream, type ServerOptions, type SluiceServer } from "./server/index.js";
+export {
+  createServer,
+  defineStream,
+  type RunningPipeline,
+  type ServerOptions,
+  type SluiceServer,
+} from "./server/index.js";
 export { CollectSink, collect } from "./sinks/collect-sink.js";
 export { discard } from "./sinks/count-sink.js";
 export { ndjsonFile } from "./sinks/ndjson-file-sink.js";

@@ -11,6 +11,7 @@ export type { IdempotencyStoreOptions } from "./idempotency-store.js";
 export type { IngestError, IngestReply } from "./ingest-route.js";
 export { ServerMetrics } from "./metrics.js";
 export { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
+export type { RunningPipeline } from "./running-pipeline.js";
 export { createServer, type ServerOptions, type SluiceServer } from "./server.js";
 export {
   type CleanseOptions,

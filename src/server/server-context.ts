@@ -9,6 +9,7 @@ import type { Permission } from "./api-keys.js";
 import type { IdempotencyStore } from "./idempotency-store.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { RecordLimits } from "./record-limits.js";
+import type { RunningPipeline } from "./running-pipeline.js";
 import type { StreamDefinition } from "./stream-definition.js";
 
 /** What a route needs from a request's key; null: the route is open to anyone (health checks). */
@@ -32,4 +33,6 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly idempotency: IdempotencyStore;
   readonly recordLimits: RecordLimits;
+  /** The pipelines this process runs, by name. */
+  readonly pipelines: ReadonlyMap<string, RunningPipeline>;
 }

@@ -17,6 +17,7 @@ import { registerIngestRoute } from "./ingest-route.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
 import { registerQueryRoute } from "./query-route.js";
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
+import type { RunningPipeline } from "./running-pipeline.js";
 import type { ServerContext } from "./server-context.js";
 import type { StreamDefinition } from "./stream-definition.js";
 import { registerStreamsRoutes } from "./streams-route.js";
@@ -48,6 +49,8 @@ export interface ServerOptions extends IngestAdmissionOptions {
   /** Fastify's logger option (default false), e.g. `true` for JSON logs on stdout. */
   readonly logger?: FastifyServerOptions["logger"];
   readonly idempotency?: IdempotencyStoreOptions;
+  /** The pipelines this process runs, reported by `GET /v1/pipelines`, the metrics and readiness. */
+  readonly pipelines?: readonly RunningPipeline[];
 }
 
 export interface SluiceServer {
@@ -86,6 +89,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     metrics: new ServerMetrics(options.store),
     idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
     recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
+    pipelines: new Map((options.pipelines ?? []).map((running) => [running.pipeline.name, running])),
   };
 
   const app = Fastify({
