@@ -238,6 +238,26 @@ describe("IntervalJoinOperator", () => {
       { numRuns: 300 },
     );
   });
+
+  it("sends a pair on which the join function throws to the dead-letter ledger as failed; the others are emitted", () => {
+    const operator = new IntervalJoinOperator<Rec, Rec, string>({
+      lower: 0,
+      upper: 5,
+      join: (l, r) => {
+        if (r.id === 2) throw new Error("bad right");
+        return pair(l, r);
+      },
+    });
+    const h = new OperatorHarness(operator, { inputs: 2 });
+    h.push([L(1)], [1], { keys: ["a"], input: 0 });
+    h.push([R(1), R(2)], [2, 3], { keys: ["a", "a"], input: 1 });
+    h.end();
+    assert.deepEqual(h.values(), [pair(L(1), R(1))]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time, d.error]),
+      [["failed", { left: L(1), right: R(2) }, 3, "bad right"]],
+    );
+  });
 });
 
 function nestedLoopIntervalJoin(records: ScheduledRecord<Rec>[], lower: number, upper: number): string[] {

@@ -5,7 +5,8 @@
  * watermark. Each key keeps its left and right records sorted by time; the watermark cleans them: a left
  * record can go once W > l.time + upper, a right one once W > r.time - lower, because no record that can
  * still arrive could match it. An eviction queue ordered by those deadlines means a watermark only touches
- * the keys that have something to drop. Late records (time < W at arrival) go to the dead-letter ledger.
+ * the keys that have something to drop. Late records (time < W at arrival) go to the dead-letter ledger, and
+ * so does a pair on which the join function throws, as `failed`.
  */
 import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
@@ -227,9 +228,16 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
     for (let j = other.lowerBound(from); j < end; j++) {
       const t = otherTimes[j]!;
       if (t > to) break;
-      results.items.push(
-        itemIsLeft ? join(item as L, otherItems[j] as R) : join(otherItems[j] as L, item as R),
-      );
+      const left = itemIsLeft ? item : otherItems[j];
+      const right = itemIsLeft ? otherItems[j] : item;
+      let joined: O;
+      try {
+        joined = join(left as L, right as R);
+      } catch (error) {
+        this.context!.deadLetter("failed", { left, right }, Math.max(t, time), error);
+        continue;
+      }
+      results.items.push(joined);
       results.times.push(Math.max(t, time));
       results.keys.push(key);
     }

@@ -247,6 +247,24 @@ describe("TemporalJoinOperator", () => {
       { numRuns: 300 },
     );
   });
+
+  it("sends a probe on which the join function throws to the dead-letter ledger as failed; the others are emitted", () => {
+    const operator = new TemporalJoinOperator<Probe, Change, string>({
+      join: (p, row) => {
+        if (p.id === "bad") throw new Error("no");
+        return show(p, row);
+      },
+    });
+    const h = new OperatorHarness(operator, { inputs: 2 });
+    h.push([C("eur1")], [1], { keys: ["EUR"], input: 1 });
+    h.push([P("ok"), P("bad")], [2, 3], { keys: ["EUR", "EUR"], input: 0 });
+    h.end();
+    assert.deepEqual(h.values(), ["ok=eur1"]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]),
+      [["failed", { probe: P("bad"), row: C("eur1") }, 3]],
+    );
+  });
 });
 
 function asOfJoin(records: ScheduledRecord<Probe | Change>[], inner: boolean): string[] {

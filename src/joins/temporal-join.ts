@@ -6,13 +6,14 @@
  * is none. So that the answer does not depend on arrival order, probes wait until the watermark passes
  * their time (W > t), when no version at or before t can still arrive; then they are emitted in event-time
  * order at their own time. Versions older than the newest one at or before W are dropped: no probe can ask
- * for them any more. Late records on either input (time < W at arrival) go to the dead-letter ledger.
+ * for them any more. Late records on either input (time < W at arrival) go to the dead-letter ledger, and
+ * so does a probe on which the join function throws, as `failed`.
  */
 import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
+import { TimerHeap } from "../runtime/timer-heap.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
-import { TimerHeap } from "../runtime/timer-heap.js";
 import { TimeSortedBuffer } from "./time-sorted-buffer.js";
 
 /** Options of `TemporalJoinOperator`, e.g. `{ join: (order, rate) => ({ ...order, rate: rate?.value }) }`. */
@@ -230,7 +231,14 @@ export class TemporalJoinOperator<P, C, O> implements Operator<unknown, O> {
         const key = probeKeys[i];
         const row = rowAsOf(table.get(key), time);
         if (row === undefined && inner) continue;
-        items.push(join(probes[i] as P, row as C | undefined));
+        let joined: O;
+        try {
+          joined = join(probes[i] as P, row as C | undefined);
+        } catch (error) {
+          this.context!.deadLetter("failed", { probe: probes[i], row }, time, error);
+          continue;
+        }
+        items.push(joined);
         times.push(time);
         keys.push(key);
       }

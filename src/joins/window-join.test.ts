@@ -169,6 +169,25 @@ describe("WindowJoinOperator", () => {
       { numRuns: 300 },
     );
   });
+
+  it("sends a pair on which the join function throws to the dead-letter ledger as failed; the others are emitted", () => {
+    const operator = new WindowJoinOperator<Rec, Rec, string>({
+      assigner: tumbling(10),
+      join: (l, r, w) => {
+        if (l.id === 2) throw new Error("bad left");
+        return pair(l, r, w);
+      },
+    });
+    const h = new OperatorHarness(operator, { inputs: 2 });
+    h.push([L(1), L(2)], [1, 2], { keys: ["a", "a"], input: 0 });
+    h.push([R(1)], [3], { keys: ["a"], input: 1 });
+    h.end();
+    assert.deepEqual(h.values(), ["L1+R1@0"]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time, d.error]),
+      [["failed", { left: L(2), right: R(1), window: { start: 0, end: 10 } }, 9, "bad left"]],
+    );
+  });
 });
 
 describe("WindowCoGroupOperator", () => {
@@ -222,6 +241,24 @@ describe("WindowCoGroupOperator", () => {
     assert.equal(h2.deadLetters.entries.length, 1, "the restored watermark still makes time 3 late");
     h2.end();
     assert.deepEqual(h2.values(), ["a@0:1x1"]);
+  });
+
+  it("sends a group on which coGroup throws to the dead-letter ledger whole, with none of its partial results", () => {
+    const operator = new WindowCoGroupOperator<Rec, Rec, string>({
+      assigner: tumbling(10),
+      *coGroup(lefts, rights, key) {
+        yield `${key}:${lefts.length}/${rights.length}`;
+        if (key === "bad") throw new Error("no");
+      },
+    });
+    const h = new OperatorHarness(operator, { inputs: 2 });
+    h.push([L(1), L(2)], [1, 2], { keys: ["ok", "bad"], input: 0 });
+    h.end();
+    assert.deepEqual(h.values(), ["ok:1/0"]);
+    assert.deepEqual(
+      h.deadLetters.entries.map((d) => [d.reason, d.record, d.time]),
+      [["failed", { key: "bad", lefts: [L(2)], rights: [], window: { start: 0, end: 10 } }, 9]],
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * inputs are keyed; records are buffered per window and key, and a window [start, end) fires once the step's
  * watermark reaches its end, emitting its results with event time end - 1 and the join key. The window's
  * state is dropped when it fires. A record with event time below the step's watermark at arrival is late
- * and goes to the dead-letter ledger.
+ * and goes to the dead-letter ledger; so does a pair (or a co-group) on which the user function throws, as
+ * `failed`, while the rest of the window carries on.
  */
 import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
@@ -45,7 +46,7 @@ type SavedWindows = Array<[number, Array<[unknown, unknown[], unknown[]]>]>;
 
 /** Buffering, lateness, firing and snapshots shared by the window join and the window co-group. */
 abstract class WindowedPairs<O> implements Operator<unknown, O> {
-  private context: OperatorContext | undefined;
+  protected context: OperatorContext | undefined;
   /** Highest watermark seen (restored from a snapshot too), so lateness holds across a restore. */
   private watermark = Number.NEGATIVE_INFINITY;
   /** Window start → key → the records of both sides, in arrival order. */
@@ -211,7 +212,14 @@ export class WindowJoinOperator<L, R, O> extends WindowedPairs<O> {
     for (let i = 0; i < lefts.length; i++) {
       const left = lefts[i]!;
       for (let j = 0; j < rights.length; j++) {
-        items.push(join(left, rights[j]!, window));
+        let joined: O;
+        try {
+          joined = join(left, rights[j]!, window);
+        } catch (error) {
+          this.context!.deadLetter("failed", { left, right: rights[j], window }, time, error);
+          continue;
+        }
+        items.push(joined);
         times.push(time);
         keys.push(key);
       }
@@ -244,10 +252,22 @@ export class WindowCoGroupOperator<L, R, O, K = unknown> extends WindowedPairs<O
     keys: unknown[],
   ): void {
     const time = window.end - 1;
-    for (const result of this.coGroup(group.lefts as L[], group.rights as R[], key as K, window)) {
-      items.push(result);
-      times.push(time);
-      keys.push(key);
+    // Results of a call that throws part-way are dropped with it, so a group is emitted whole or not at all.
+    const from = items.length;
+    try {
+      for (const result of this.coGroup(group.lefts as L[], group.rights as R[], key as K, window)) {
+        items.push(result);
+        times.push(time);
+        keys.push(key);
+      }
+    } catch (error) {
+      items.length = times.length = keys.length = from;
+      this.context!.deadLetter(
+        "failed",
+        { key, lefts: group.lefts, rights: group.rights, window },
+        time,
+        error,
+      );
     }
   }
 }
