@@ -130,6 +130,41 @@ describe("POST /v1/query", () => {
     assert.deepEqual(reply.body.rows, [[1]]);
   });
 
+  it("refuses SQL that reads anything but views and streams (dead letters, idempotency replies, state, schema)", async () => {
+    const rejected = await post(`${t.url}/v1/streams/readings/events`, JSON.stringify([{ temp: "hot" }]));
+    assert.equal(rejected.body.rejected, 1);
+    const hidden = [
+      ["SELECT * FROM dead_letters", "dead_letters"],
+      ["SELECT count(*) FROM main.dead_letters", "dead_letters"],
+      ["SELECT key FROM device_stats WHERE key IN (SELECT record FROM dead_letters)", "dead_letters"],
+      ["WITH d AS (SELECT * FROM dead_letters) SELECT count(*) FROM d", "dead_letters"],
+      ["SELECT * FROM checkpoints", "checkpoints"],
+      ["SELECT name FROM sqlite_master", "sqlite_master"],
+      ["SELECT name FROM log.streams", "streams"],
+    ];
+    for (const [sql, table] of hidden) {
+      const reply = await query(t, sql!);
+      assert.equal(reply.status, 403, sql);
+      assert.equal(reply.body.error.code, "table_not_readable", sql);
+      assert.equal(reply.body.error.details.table, table, sql);
+    }
+    const idempotency = t.store.stateDb
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%idempot%'")
+      .pluck()
+      .all() as string[];
+    for (const table of idempotency) assert.equal((await query(t, `SELECT * FROM ${table}`)).status, 403);
+    // Views, streams, their base tables and table-valued functions stay readable.
+    for (const sql of [
+      "SELECT count(*) FROM view_rows",
+      "SELECT count(*) FROM readings",
+      "SELECT d.key, r.offset FROM device_stats d JOIN readings r ON json_extract(r.value, '$.deviceId') = json_extract(d.key, '$')",
+      "SELECT value FROM json_each('[1,2]')",
+      "EXPLAIN SELECT * FROM dead_letters",
+    ]) {
+      assert.equal((await query(t, sql)).status, 200, sql);
+    }
+  });
+
   it("stops a query over views that runs past the time limit with 408", async () => {
     const views = t.store.viewWriter("iot");
     for (let i = 0; i < 2000; i++) views.upsert("big", `"${i}"`, i, i);

@@ -3,7 +3,9 @@
  * connection of its own opened read-only on state.db (log.db attached, read-only, as `log`). Each view is a
  * TEMP VIEW of its name with columns `key`, `value` (JSON text, for `json_extract`) and `updated_at`; each
  * stream one with `offset`, `event_time`, `ingest_time` and `value`. Only a single SELECT / WITH / VALUES /
- * EXPLAIN that SQLite itself reports as read-only runs; rows are capped and time is limited.
+ * EXPLAIN that SQLite itself reports as read-only runs, and only if it reads no table but the views' and
+ * streams' own (its bytecode is checked: the dead-letter ledger, idempotency replies and operator state stay
+ * out of reach); rows are capped and time is limited.
  */
 import Database from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
@@ -41,6 +43,10 @@ const READ_STATEMENT = /^(select|with|values|explain)\b/i;
 export class ReadOnlyQueryEngine {
   private readonly db: Database.Database;
   private exposed = "";
+  /** `"<schema number>:<root page>"` of every table and index a query may read: view rows and stream logs. */
+  private readable = new Set<string>();
+  /** The same keys → the table's name, for the error that names what a query may not read. */
+  private readonly tableNames = new Map<string, string>();
   private deadline = Number.POSITIVE_INFINITY;
 
   constructor(
@@ -127,7 +133,34 @@ export class ReadOnlyQueryEngine {
     if (!statement.reader) {
       throw new ApiError(400, "not_read_only", "the statement returns no rows");
     }
+    if (!/^explain\b/i.test(first)) this.refuseHiddenTables(sql);
     return statement;
+  }
+
+  /**
+   * Reads the statement's bytecode: every table or index it opens must belong to a view or a stream.
+   * (better-sqlite3 has no authorizer hook; the root pages a program opens are what it can read.)
+   */
+  private refuseHiddenTables(sql: string): void {
+    const program = this.db.prepare(`EXPLAIN ${sql}`).all() as Array<{
+      opcode: string;
+      p2: number;
+      p3: number;
+      p5: number;
+    }>;
+    for (const op of program) {
+      if (op.opcode !== "OpenRead" && op.opcode !== "ReopenIdx") continue;
+      const where = `${op.p3}:${op.p2}`;
+      // P5 bit 0x10: the root page is in a register, not known here; refuse rather than guess.
+      if ((op.p5 & 0x10) === 0 && this.readable.has(where)) continue;
+      const table = this.tableNames.get(where) ?? "an internal table";
+      throw new ApiError(
+        403,
+        "table_not_readable",
+        `the query reads ${table}; SQL reaches the views and streams only (dead letters: GET /v1/dlq)`,
+        { table },
+      );
+    }
   }
 
   /** (Re)creates the TEMP VIEWs when the set of views or streams changed. */
@@ -169,7 +202,34 @@ export class ReadOnlyQueryEngine {
     } finally {
       this.db.pragma("query_only = ON");
     }
+    this.mapReadableTables(streams.map((s) => `log_${s.id}`));
     this.exposed = fingerprint;
+  }
+
+  /** Notes the root pages of the view-row and stream-log tables (and their indexes), and every table's name. */
+  private mapReadableTables(logTables: readonly string[]): void {
+    const schemas = this.db.pragma("database_list") as Array<{ seq: number; name: string }>;
+    const number = new Map(schemas.map((d) => [d.name, d.seq]));
+    const readableIn = new Map<string, Set<string>>([
+      ["main", new Set(["view_rows"])],
+      ["log", new Set(logTables)],
+    ]);
+    this.readable = new Set();
+    this.tableNames.clear();
+    for (const [schema, tables] of readableIn) {
+      if (!number.has(schema)) continue;
+      const rows = this.db
+        .prepare(
+          `SELECT tbl_name AS tableName, rootpage AS root FROM ${schema}.sqlite_master WHERE rootpage > 0`,
+        )
+        .all() as Array<{ tableName: string; root: number }>;
+      this.tableNames.set(`${number.get(schema)}:1`, "sqlite_master");
+      for (const { tableName, root } of rows) {
+        const where = `${number.get(schema)}:${root}`;
+        this.tableNames.set(where, tableName);
+        if (tables.has(tableName)) this.readable.add(where);
+      }
+    }
   }
 }
 
