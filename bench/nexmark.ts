@@ -59,8 +59,15 @@ const { values } = parseArgs({
     queries: { type: "string", default: ["generator", ...Object.keys(NEXMARK_QUERIES)].join(",") },
     repeat: { type: "string", default: "1" },
     child: { type: "string" },
+    help: { type: "boolean", short: "h" },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    "Usage: npm run bench:nexmark -- [--events N (default 5000000)] [--queries generator,q0,...] [--repeat K]\n",
+  );
+  process.exit(0);
+}
 const events = Number(values.events);
 
 if (values.child !== undefined) {

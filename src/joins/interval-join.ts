@@ -230,15 +230,16 @@ export class IntervalJoinOperator<L, R, O> implements Operator<unknown, O> {
       if (t > to) break;
       const left = itemIsLeft ? item : otherItems[j];
       const right = itemIsLeft ? otherItems[j] : item;
+      const at = Math.max(t, time);
       let joined: O;
       try {
         joined = join(left as L, right as R);
       } catch (error) {
-        this.context!.deadLetter("failed", { left, right }, Math.max(t, time), error);
+        this.context!.deadLetter("failed", { left, right }, at, error);
         continue;
       }
       results.items.push(joined);
-      results.times.push(Math.max(t, time));
+      results.times.push(at);
       results.keys.push(key);
     }
   }
