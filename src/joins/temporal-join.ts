@@ -10,9 +10,9 @@
  */
 import { type Batch, batchOf } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
+import { TimerHeap } from "../runtime/timer-heap.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { decodeWatermark, encodeWatermark, invalidSnapshot, isObject, requireKeys } from "./join-inputs.js";
-import { TimerHeap } from "../runtime/timer-heap.js";
 import { TimeSortedBuffer } from "./time-sorted-buffer.js";
 
 /** Options of `TemporalJoinOperator`, e.g. `{ join: (order, rate) => ({ ...order, rate: rate?.value }) }`. */

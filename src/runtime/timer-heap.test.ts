@@ -43,6 +43,9 @@ describe("TimerHeap", () => {
     const heap = new TimerHeap<string>();
     for (const v of ["a", "b", "c", "d"]) heap.push(7, v);
     heap.push(1, "first");
-    assert.deepEqual([heap.pop(), heap.pop(), heap.pop(), heap.pop(), heap.pop()], ["first", "a", "b", "c", "d"]);
+    assert.deepEqual(
+      [heap.pop(), heap.pop(), heap.pop(), heap.pop(), heap.pop()],
+      ["first", "a", "b", "c", "d"],
+    );
   });
 });
