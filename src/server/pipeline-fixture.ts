@@ -36,12 +36,12 @@ export interface PipelineServer {
   close(): Promise<void>;
 }
 
-/** The "iot" pipeline over the "readings" stored stream, e.g. for a failing variant `map` throws. */
-export function iotPipeline(map: (r: Reading) => Reading = (r) => r): Pipeline {
+/** The "iot" pipeline over the "readings" stored stream. */
+export function iotPipeline(): Pipeline {
   const p = new Pipeline("iot");
   const windows = p
     .source("readings", storedStream<Reading>("readings"))
-    .map(map, { id: "checked" })
+    .map((r) => ({ ...r, temp: Math.round(r.temp) }), { id: "rounded" })
     .withEventTime((r) => r.ts, { maxOutOfOrderness: 0 }, { id: "event-time" })
     .keyBy((r) => r.deviceId)
     .window(tumbling(1000), { late: "output" })

@@ -38,8 +38,8 @@ describe("GET /v1/pipelines", () => {
         info.steps.map((step: { id: string; verb: string; inputs: unknown[] }) => [step.id, step.inputs]),
         [
           ["readings", []],
-          ["checked", [{ step: "readings", edge: "main" }]],
-          ["event-time", [{ step: "checked", edge: "main" }]],
+          ["rounded", [{ step: "readings", edge: "main" }]],
+          ["event-time", [{ step: "rounded", edge: "main" }]],
           [info.steps[3].id, [{ step: "event-time", edge: "main" }]],
           ["per-second", [{ step: info.steps[3].id, edge: "main" }]],
           ["counts-view", [{ step: "per-second", edge: "main" }]],
