@@ -183,13 +183,7 @@ export class StepNode implements Collector<unknown> {
       this.emitWatermark(Number.POSITIVE_INFINITY);
     } else if (this.currentWatermark !== Number.POSITIVE_INFINITY) {
       this.currentWatermark = Number.POSITIVE_INFINITY;
-      if (this.operator.onWatermark !== undefined) {
-        const outer = nestedMs;
-        nestedMs = 0;
-        const started = performance.now();
-        this.operator.onWatermark(Number.POSITIVE_INFINITY, this);
-        this.stopTiming(started, outer);
-      }
+      this.callOnWatermark(Number.POSITIVE_INFINITY);
       this.forwardWatermark(Number.POSITIVE_INFINITY);
     }
     if (this.operator.onEnd !== undefined) {
@@ -259,17 +253,21 @@ export class StepNode implements Collector<unknown> {
     if (min > this.currentWatermark && min !== Number.NEGATIVE_INFINITY) {
       this.currentWatermark = min;
       this.idle = false;
-      if (this.operator.onWatermark !== undefined) {
-        const outer = nestedMs;
-        nestedMs = 0;
-        const started = performance.now();
-        this.operator.onWatermark(min, this);
-        this.stopTiming(started, outer);
-      }
+      this.callOnWatermark(min);
       this.forwardWatermark(min);
     } else if (this.idle) {
       this.idle = false;
     }
+  }
+
+  /** The operator's `onWatermark`, if any, timed. */
+  private callOnWatermark(time: number): void {
+    if (this.operator.onWatermark === undefined) return;
+    const outer = nestedMs;
+    nestedMs = 0;
+    const started = performance.now();
+    this.operator.onWatermark(time, this);
+    this.stopTiming(started, outer);
   }
 
   /** Adds the time since `started`, less that of the steps called meanwhile, to this step; restores the outer count. */
