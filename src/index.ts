@@ -35,6 +35,16 @@ export type { Checkpoint } from "./runtime/checkpoint.js";
 export type { DeadLetter, DeadLetterReason, DeadLetterSink } from "./runtime/dead-letter.js";
 export { MemoryDeadLetterLedger } from "./runtime/dead-letter.js";
 export { Job, type RunOptions, type StepStatus } from "./runtime/job.js";
+export type {
+  CheckpointListener,
+  CheckpointReceipt,
+  CheckpointStats,
+  CommittedCheckpoint,
+  JobState,
+  JobStats,
+  SourceStats,
+  StepStats,
+} from "./runtime/job-stats.js";
 export type { Collector, Operator, OperatorContext } from "./runtime/operator.js";
 export {
   createServer,

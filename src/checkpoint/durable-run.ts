@@ -16,7 +16,10 @@ export interface DurableRunOptions
   readonly checkpointInterval?: number;
   /** Start over, ignoring (and clearing) the pipeline's last checkpoint. */
   readonly fresh?: boolean;
-  /** Told after each commit, e.g. for metrics. */
+  /**
+   * Told after each commit with the commit's own time (ms), e.g. for metrics. `job.onCheckpointCommitted`
+   * tells more: barrier-to-commit duration and bytes written.
+   */
   readonly onCommitted?: (checkpoint: Checkpoint, millis: number) => void;
 }
 
@@ -59,7 +62,7 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
     ...(restoreFrom === undefined ? {} : { restoreFrom }),
     onCheckpoint: (checkpoint) => {
       const started = performance.now();
-      store.commitCheckpoint(
+      const result = store.commitCheckpoint(
         name,
         {
           id: checkpoint.id,
@@ -70,6 +73,7 @@ export function startDurable(pipeline: Pipeline, options: DurableRunOptions): Du
         clockNow(),
       );
       onCommitted?.(checkpoint, performance.now() - started);
+      return { bytes: result.bytes };
     },
   });
   clockNow = () => job.clock.now();

@@ -141,6 +141,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         store,
         streams,
         port,
+        pipelines: [{ pipeline, job }],
         ...(values.host === undefined ? {} : { host: values.host }),
       });
       const { url } = await server.listen();

@@ -41,6 +41,8 @@ export interface SourceReader<T> {
 export interface Source<T> {
   /** What kind of system this reads, e.g. "generator", "collection", "http". */
   readonly kind: string;
+  /** The stored stream it reads, if it reads one (for lag and end-to-end latency metrics). */
+  readonly stream?: string;
   /** Number of partitions; watermarks are tracked per partition. */
   readonly partitions: number;
   open(context: SourceContext): SourceReader<T>;

@@ -19,6 +19,7 @@ export interface StoredStreamOptions {
 export function storedStream<T>(stream: string, options: StoredStreamOptions = {}): Source<T> {
   return {
     kind: "stored-stream",
+    stream,
     partitions: 1,
     open(context: SourceContext): SourceReader<T> {
       if (context.log === undefined) {

@@ -17,6 +17,16 @@ import type { StreamLog } from "../store/stream-log.js";
 import { BoundedChannel } from "./bounded-channel.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { type DeadLetterSink, MemoryDeadLetterLedger } from "./dead-letter.js";
+import {
+  type CheckpointListener,
+  type CheckpointReceipt,
+  type CommittedCheckpoint,
+  type JobState,
+  type JobStats,
+  reportedWatermark,
+  type SourceStats,
+  type StepStatus,
+} from "./job-stats.js";
 import { StepNode } from "./step-node.js";
 import { TimerHeap } from "./timer-heap.js";
 
@@ -39,9 +49,11 @@ export interface RunOptions {
   /**
    * Called synchronously at each checkpoint, before any record after its barrier is processed: the place to
    * commit the checkpoint (and the output produced up to it) atomically. A final one, with `final: true`, is
-   * taken when every source has ended and everything has fired. If it throws, the job fails.
+   * taken when every source has ended and everything has fired. If it throws, the job fails. It may return
+   * a `CheckpointReceipt` (`{ bytes }`, the bytes it wrote), which `job.stats()` and checkpoint listeners
+   * report; any other return value is ignored.
    */
-  readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => unknown;
   /** Where view sinks write (default: in memory, `job.views`). */
   readonly views?: ViewWriter;
   /** The embedded store's stream logs, for stored-stream sources. */
@@ -66,15 +78,7 @@ type TaskMessage =
   | { readonly type: "tick" }
   | { readonly type: "barrier"; readonly checkpointId: number };
 
-export interface StepStatus {
-  readonly id: string;
-  readonly verb: string;
-  readonly recordsIn: number;
-  readonly recordsOut: number;
-  /** Current watermark (ms), null while undefined, "+inf" after end of input. */
-  readonly watermark: number | null | "+inf";
-  readonly ended: boolean;
-}
+export type { CheckpointListener, CommittedCheckpoint, JobState, JobStats, StepStatus };
 
 export class Job {
   readonly clock: Clock;
@@ -95,13 +99,33 @@ export class Job {
   private scheduledTickAt = Number.POSITIVE_INFINITY;
   private stopped = false;
   private nextCheckpointId = 1;
-  private readonly onCheckpoint: ((checkpoint: Checkpoint) => void) | undefined;
+  private readonly onCheckpoint: RunOptions["onCheckpoint"];
   private readonly checkpointInterval: number | undefined;
   private cancelCheckpointTimer: (() => void) | undefined;
   private readonly pendingCheckpoints = new Map<
     number,
-    { steps: Record<string, unknown>; resolve: (c: Checkpoint) => void; reject: (e: unknown) => void }
+    {
+      steps: Record<string, unknown>;
+      resolve: (c: Checkpoint) => void;
+      reject: (e: unknown) => void;
+      /** performance.now() when its barrier entered the channel. */
+      requestedAt: number;
+    }
   >();
+  /** When the job started, on its clock. */
+  private readonly startedAt: number;
+  private jobState: JobState = "running";
+  private failure: string | null = null;
+  private cancelled = false;
+  private lastCheckpoint: CommittedCheckpoint | null = null;
+  private readonly checkpointListeners = new Set<CheckpointListener>();
+  /** Per source: ms its pump waited on the full channel, and since when it waits now (NaN when not). */
+  private readonly blockedMs: number[] = [];
+  private readonly blockedSince: number[] = [];
+  /** Per source: where its reader stood when opened, reported until its first batch is dispatched. */
+  private readonly openedAt: unknown[] = [];
+  /** Per source: the watermark-generating steps it feeds (the nearest downstream). */
+  private readonly eventTimeNodes: StepNode[][] = [];
   private idleWaiters: Array<() => void> = [];
   private loopIdle = false;
 
@@ -111,6 +135,7 @@ export class Job {
     options: RunOptions = {},
   ) {
     this.clock = options.clock ?? new SystemClock();
+    this.startedAt = this.clock.now();
     this.state = options.state ?? new MemoryStateBackend();
     this.deadLetters = options.deadLetters ?? new MemoryDeadLetterLedger();
     this.views = options.views ?? new MemoryViewStore();
@@ -155,6 +180,9 @@ export class Job {
     this.sourceSteps.forEach((step, i) => {
       const resumeFrom = restore?.sources[step.id];
       this.positions[i] = resumeFrom;
+      this.blockedMs[i] = 0;
+      this.blockedSince[i] = Number.NaN;
+      this.eventTimeNodes[i] = this.eventTimeStepsOf(step, byId);
       this.readers.push(
         step.source!.connector.open({
           clock: this.clock,
@@ -166,8 +194,18 @@ export class Job {
           ...(options.logStopAtEnd ? { logStopAtEnd: true } : {}),
         }),
       );
+      this.openedAt[i] = this.readers[i]!.position();
     });
-    this.done = this.run();
+    this.done = this.run().then(
+      () => {
+        this.jobState = this.cancelled ? "stopped" : "completed";
+      },
+      (error: unknown) => {
+        this.jobState = "failed";
+        this.failure = error instanceof Error ? error.message : String(error);
+        throw error;
+      },
+    );
     this.done.catch(() => {});
   }
 
@@ -175,7 +213,12 @@ export class Job {
   checkpoint(): Promise<Checkpoint> {
     const checkpointId = this.nextCheckpointId++;
     return new Promise<Checkpoint>((resolve, reject) => {
-      this.pendingCheckpoints.set(checkpointId, { steps: {}, resolve, reject });
+      this.pendingCheckpoints.set(checkpointId, {
+        steps: {},
+        resolve,
+        reject,
+        requestedAt: performance.now(),
+      });
       this.channel.pushControl({ type: "barrier", checkpointId });
     });
   }
@@ -185,6 +228,7 @@ export class Job {
 
   /** Stops reading sources and ends the job without end-of-input firing (as a crash or cancel would). */
   async stop(): Promise<void> {
+    if (!this.stopped) this.cancelled = true;
     this.stopped = true;
     this.channel.pushControl({ type: "tick" });
     await this.done.catch(() => {});
@@ -209,14 +253,69 @@ export class Job {
       verb: this.steps[i]!.verb,
       recordsIn: node.recordsIn,
       recordsOut: node.recordsOut,
-      watermark:
-        node.watermark === Number.POSITIVE_INFINITY
-          ? "+inf"
-          : node.watermark === Number.NEGATIVE_INFINITY
-            ? null
-            : node.watermark,
+      watermark: reportedWatermark(node.watermark),
       ended: node.hasEnded,
     }));
+  }
+
+  /**
+   * Everything the job tells about itself: state, per-step counts, watermarks and processing time, sources
+   * with positions and backpressure, checkpoints. Cheap: it reads counters kept per batch, e.g.
+   * `const { state, steps } = job.stats()`. See job-stats.ts.
+   */
+  stats(): JobStats {
+    const now = performance.now();
+    const sources: SourceStats[] = this.sourceSteps.map((step, i) => {
+      const since = this.blockedSince[i]!;
+      let watermark = Number.NaN;
+      for (const node of this.eventTimeNodes[i]!)
+        if (!(node.watermark >= watermark)) watermark = node.watermark;
+      return {
+        step: step.id,
+        kind: step.source!.connector.kind,
+        stream: step.source!.connector.stream ?? null,
+        position: this.positions[i] ?? this.openedAt[i] ?? null,
+        watermark: Number.isNaN(watermark) ? null : reportedWatermark(watermark),
+        blockedMs: this.blockedMs[i]! + (Number.isNaN(since) ? 0 : now - since),
+      };
+    });
+    return {
+      pipeline: this.pipelineName,
+      state: this.jobState,
+      error: this.failure,
+      startedAt: this.startedAt,
+      steps: this.nodes.map((node, i) => {
+        const step = this.steps[i]!;
+        return {
+          id: node.stepId,
+          verb: step.verb,
+          inputs: step.inputs.map((input) => ({ step: input.step.id, edge: input.edge })),
+          recordsIn: node.recordsIn,
+          recordsOut: node.recordsOut,
+          watermark: reportedWatermark(node.watermark),
+          ended: node.hasEnded,
+          processingMs: node.processingMs,
+        };
+      }),
+      sources,
+      checkpoints: {
+        count: this.checkpointsCompleted,
+        last: this.lastCheckpoint,
+        intervalMs: this.checkpointInterval ?? null,
+      },
+    };
+  }
+
+  /**
+   * Calls `listener` after each checkpoint commits (synchronously, in the task loop: keep it short; what it
+   * throws is reported as an uncaught exception, never fails the job). Returns a function that removes it,
+   * e.g. `const off = job.onCheckpointCommitted((c) => console.log(c.id, c.durationMs, c.bytes))`.
+   */
+  onCheckpointCommitted(listener: CheckpointListener): () => void {
+    this.checkpointListeners.add(listener);
+    return () => {
+      this.checkpointListeners.delete(listener);
+    };
   }
 
   private async run(): Promise<void> {
@@ -272,7 +371,12 @@ export class Job {
       if (!this.stopped && active === 0) {
         // Everything has ended and fired: a final checkpoint commits the last output.
         const checkpointId = this.nextCheckpointId++;
-        this.pendingCheckpoints.set(checkpointId, { steps: {}, resolve: () => {}, reject: () => {} });
+        this.pendingCheckpoints.set(checkpointId, {
+          steps: {},
+          resolve: () => {},
+          reject: () => {},
+          requestedAt: performance.now(),
+        });
         this.completeCheckpoint(checkpointId, true);
       }
     } finally {
@@ -302,7 +406,14 @@ export class Job {
         }
         if (batch.items.length === 0) continue;
         const wait = this.channel.push({ type: "batch", source: index, batch, position: reader.position() });
-        if (wait !== undefined) await wait;
+        if (wait !== undefined) {
+          // Backpressure: measured per wait, never per record.
+          const since = performance.now();
+          this.blockedSince[index] = since;
+          await wait;
+          this.blockedMs[index]! += performance.now() - since;
+          this.blockedSince[index] = Number.NaN;
+        }
       }
     } catch (error) {
       this.channel.pushControl({ type: "failed", source: index, error });
@@ -349,9 +460,46 @@ export class Job {
       ...(final ? { final: true } : {}),
     };
     // Committed here, synchronously, so no record after the barrier can slip into it.
-    this.onCheckpoint?.(checkpoint);
+    const receipt = this.onCheckpoint?.(checkpoint) as Partial<CheckpointReceipt> | undefined;
     this.checkpointsCompleted++;
+    const committed: CommittedCheckpoint = {
+      id: checkpointId,
+      final,
+      sources,
+      at: this.clock.now(),
+      durationMs: performance.now() - pending.requestedAt,
+      bytes: typeof receipt?.bytes === "number" ? receipt.bytes : null,
+    };
+    this.lastCheckpoint = committed;
+    for (const listener of this.checkpointListeners) {
+      try {
+        listener(committed);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
     pending.resolve(checkpoint);
+  }
+
+  /** The nearest steps downstream of a source that generate watermarks (its event-time steps). */
+  private eventTimeStepsOf(source: LogicalStep, byId: ReadonlyMap<string, StepNode>): StepNode[] {
+    const found: StepNode[] = [];
+    const seen = new Set<string>([source.id]);
+    let frontier = [source.id];
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const step of this.steps) {
+        if (seen.has(step.id) || !step.inputs.some((input) => frontier.includes(input.step.id))) continue;
+        seen.add(step.id);
+        const node = byId.get(step.id)!;
+        if (node.operator.generatesWatermarks) found.push(node);
+        else next.push(step.id);
+      }
+      frontier = next;
+    }
+    return found;
   }
 
   private requestProcessingTime(node: StepNode, time: number): void {

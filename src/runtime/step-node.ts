@@ -30,6 +30,13 @@ interface Edge {
 /** `main` edges get the operator's output; `late` edges get the records it rejects as late. */
 export type EdgeKind = "main" | "late";
 
+/**
+ * Milliseconds spent, so far, in steps called from the operator call running now. Steps call downstream steps
+ * synchronously, so a step's own time is its call's duration minus this. One variable serves every job:
+ * synchronous call stacks never interleave.
+ */
+let nestedMs = 0;
+
 export class StepNode implements Collector<unknown> {
   /** Every downstream step: control messages (watermark, idle, barrier, end) go to all of them. */
   private readonly downstream: Edge[] = [];
@@ -49,6 +56,8 @@ export class StepNode implements Collector<unknown> {
   /** Records in and out, for metrics. */
   recordsIn = 0;
   recordsOut = 0;
+  /** Milliseconds spent in this step's operator, without the downstream steps it called (see job-stats.ts). */
+  processingMs = 0;
 
   constructor(
     readonly stepId: string,
@@ -132,10 +141,15 @@ export class StepNode implements Collector<unknown> {
   receiveData(input: number, batch: Batch<unknown>): void {
     this.recordsIn += batch.items.length;
     if (this.inputIdle[input]) this.inputIdle[input] = false;
+    const outer = nestedMs;
+    nestedMs = 0;
+    const started = performance.now();
     try {
       this.operator.processBatch(batch, this, input);
     } catch (error) {
       throw error instanceof StepFailure ? error : new StepFailure(this.stepId, error);
+    } finally {
+      this.stopTiming(started, outer);
     }
   }
 
@@ -169,10 +183,16 @@ export class StepNode implements Collector<unknown> {
       this.emitWatermark(Number.POSITIVE_INFINITY);
     } else if (this.currentWatermark !== Number.POSITIVE_INFINITY) {
       this.currentWatermark = Number.POSITIVE_INFINITY;
-      this.operator.onWatermark?.(Number.POSITIVE_INFINITY, this);
+      this.callOnWatermark(Number.POSITIVE_INFINITY);
       this.forwardWatermark(Number.POSITIVE_INFINITY);
     }
-    this.operator.onEnd?.(this);
+    if (this.operator.onEnd !== undefined) {
+      const outer = nestedMs;
+      nestedMs = 0;
+      const started = performance.now();
+      this.operator.onEnd(this);
+      this.stopTiming(started, outer);
+    }
     for (const edge of this.downstream) edge.node.receiveEnd(edge.input);
   }
 
@@ -205,7 +225,12 @@ export class StepNode implements Collector<unknown> {
   }
 
   processingTime(now: number): void {
-    this.operator.onProcessingTime?.(now, this);
+    if (this.operator.onProcessingTime === undefined) return;
+    const outer = nestedMs;
+    nestedMs = 0;
+    const started = performance.now();
+    this.operator.onProcessingTime(now, this);
+    this.stopTiming(started, outer);
   }
 
   // ---- internals ----
@@ -228,11 +253,28 @@ export class StepNode implements Collector<unknown> {
     if (min > this.currentWatermark && min !== Number.NEGATIVE_INFINITY) {
       this.currentWatermark = min;
       this.idle = false;
-      this.operator.onWatermark?.(min, this);
+      this.callOnWatermark(min);
       this.forwardWatermark(min);
     } else if (this.idle) {
       this.idle = false;
     }
+  }
+
+  /** The operator's `onWatermark`, if any, timed. */
+  private callOnWatermark(time: number): void {
+    if (this.operator.onWatermark === undefined) return;
+    const outer = nestedMs;
+    nestedMs = 0;
+    const started = performance.now();
+    this.operator.onWatermark(time, this);
+    this.stopTiming(started, outer);
+  }
+
+  /** Adds the time since `started`, less that of the steps called meanwhile, to this step; restores the outer count. */
+  private stopTiming(started: number, outer: number): void {
+    const elapsed = performance.now() - started;
+    this.processingMs += elapsed - nestedMs;
+    nestedMs = outer + elapsed;
   }
 
   private emitIdleDownstream(): void {

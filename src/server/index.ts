@@ -6,10 +6,11 @@
  */
 export { ApiError, type ErrorBody } from "./api-error.js";
 export { type ApiKeySpec, isLoopback, type Permission } from "./api-keys.js";
-export type { ReadyCheck } from "./health-route.js";
+export { READY_MAX_LAG, type ReadyCheck } from "./health-route.js";
 export type { IdempotencyStoreOptions } from "./idempotency-store.js";
 export type { IngestError, IngestReply } from "./ingest-route.js";
 export { ServerMetrics } from "./metrics.js";
+export type { PipelineInfo, PipelineSourceInfo, PipelineStepInfo } from "./pipeline-info.js";
 export { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
 export type { RunningPipeline } from "./running-pipeline.js";
 export { createServer, type ServerOptions, type SluiceServer } from "./server.js";

@@ -15,6 +15,7 @@ import { IngestAdmission, type IngestAdmissionOptions } from "./ingest-admission
 import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { registerPipelinesRoutes } from "./pipelines-route.js";
 import { registerQueryRoute } from "./query-route.js";
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
 import type { RunningPipeline } from "./running-pipeline.js";
@@ -86,7 +87,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     store: options.store,
     streams,
     clock: options.clock ?? new SystemClock(),
-    metrics: new ServerMetrics(options.store),
+    metrics: new ServerMetrics(options.store, options.pipelines),
     idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
     recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
     pipelines: new Map((options.pipelines ?? []).map((running) => [running.pipeline.name, running])),
@@ -154,6 +155,7 @@ export function createServer(options: ServerOptions): SluiceServer {
   registerViewChangesRoute(app, ctx);
   registerQueryRoute(app, ctx);
   registerDlqRoute(app, ctx);
+  registerPipelinesRoutes(app, ctx);
   registerMetricsRoute(app, ctx.metrics);
 
   return {

@@ -14,6 +14,7 @@ describe("GET /v1/streams", () => {
       JSON.stringify([
         { deviceId: "a", temp: 1 },
         { deviceId: "b", temp: 2 },
+        { deviceId: "c", temp: "hot" },
       ]),
     );
   });
@@ -32,6 +33,8 @@ describe("GET /v1/streams", () => {
       endOffset: 0,
       records: 0,
       bytes: 0,
+      ratePerSecond: 0,
+      dlq: 0,
     });
     const readings = byName.get("readings") as Record<string, unknown>;
     assert.equal(readings.key, "deviceId");
@@ -39,6 +42,8 @@ describe("GET /v1/streams", () => {
     assert.equal(readings.records, 2);
     assert.equal(readings.endOffset, 2);
     assert.equal((readings.schema as { type: string }).type, "object");
+    assert.equal(readings.dlq, 1, "the rejected record is counted against its stream");
+    assert.equal(typeof readings.ratePerSecond, "number");
   });
 
   it("shows one stream, and 404 for an unknown one", async () => {

@@ -1,6 +1,6 @@
 /**
  * `GET /v1/streams` and `GET /v1/streams/:stream`: the declared streams with their schema, key and event-time
- * fields, and their log's offsets, record count and size. A key sees the streams its `read:` scopes name.
+ * fields, their log's offsets, record count and size, their append rate and dead-letter count. A key sees the streams its `read:` scopes name.
  */
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "./api-error.js";
@@ -16,6 +16,10 @@ export interface StreamSummary {
   readonly endOffset: number;
   readonly records: number;
   readonly bytes: number;
+  /** Records appended per second over the last ~5 s (by this process). */
+  readonly ratePerSecond: number;
+  /** Dead-letter ledger entries whose origin is this stream. */
+  readonly dlq: number;
 }
 
 export function registerStreamsRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -24,7 +28,7 @@ export function registerStreamsRoutes(app: FastifyInstance, ctx: ServerContext):
     const infos = new Map(ctx.store.log.streams().map((info) => [info.name, info]));
     const streams = [...ctx.streams.values()]
       .filter((s) => request.principal?.allows({ kind: "read", resource: s.name }) ?? false)
-      .map((s) => summary(s, infos.get(s.name)));
+      .map((s) => summary(ctx, s, infos.get(s.name)));
     return { streams };
   });
 
@@ -41,12 +45,13 @@ export function registerStreamsRoutes(app: FastifyInstance, ctx: ServerContext):
         throw new ApiError(404, "unknown_stream", `no stream ${JSON.stringify(request.params.stream)}`);
       }
       const info = ctx.store.log.streams().find((i) => i.name === stream.name);
-      return summary(stream, info);
+      return summary(ctx, stream, info);
     },
   );
 }
 
 function summary(
+  ctx: ServerContext,
   stream: StreamDefinition,
   info: { startOffset: number; endOffset: number; records: number; bytes: number } | undefined,
 ): StreamSummary {
@@ -59,5 +64,7 @@ function summary(
     endOffset: info?.endOffset ?? 0,
     records: info?.records ?? 0,
     bytes: info?.bytes ?? 0,
+    ratePerSecond: ctx.metrics.appendRate(stream.name),
+    dlq: ctx.store.stateDb.open ? ctx.store.deadLetters().count({ stream: stream.name }) : 0,
   };
 }
