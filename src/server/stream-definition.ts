@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { checkPiiPolicies, type PiiPolicies } from "./pii-policy.js";
 
 /** Cleansing applied to a record before it is validated, in this order: drop, trim, coerce, defaults. */
 export interface CleanseOptions {
@@ -30,6 +31,11 @@ export interface StreamSpec {
   /** The field holding the record's event time: epoch milliseconds or an ISO-8601 string. */
   readonly eventTime?: string;
   readonly cleanse?: CleanseOptions;
+  /**
+   * Per-field PII policies applied after validation and before anything is written, e.g.
+   * `{ "card.number": "hash", email: "mask", ssn: "drop", name: "encrypt" }` (see pii-policy.ts).
+   */
+  readonly pii?: PiiPolicies;
 }
 
 /** A record that passed: cleansed, with its event time (null when the stream has none or the field is absent). */
@@ -74,12 +80,13 @@ function ajv(): Ajv {
  * eventTime: "ts", cleanse: { trim: true, coerceNumbers: true } })`. Throws on a bad name or schema.
  */
 export function defineStream(spec: StreamSpec): StreamDefinition {
-  const { name, schema, key, eventTime, cleanse } = spec;
+  const { name, schema, key, eventTime, cleanse, pii } = spec;
   if (typeof name !== "string" || !STREAM_NAME.test(name)) {
     throw new RangeError(
       `stream name ${JSON.stringify(name)}: use 1-128 letters, digits, "_", "-" or "." (e.g. "readings")`,
     );
   }
+  if (pii !== undefined) checkPiiPolicies(name, pii);
   let validate: ValidateFunction;
   try {
     validate = ajv().compile(schema);
@@ -93,6 +100,7 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     ...(key === undefined ? {} : { key }),
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(cleanse === undefined ? {} : { cleanse }),
+    ...(pii === undefined ? {} : { pii }),
     validateRecord(record: unknown): RecordValidation {
       if (cleanseRecord !== undefined) cleanseRecord(record);
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
