@@ -28,7 +28,7 @@ export function registerAuditHook(app: FastifyInstance, ctx: ServerContext): voi
     const action = request.routeOptions.config.audit;
     if (action === undefined) return;
     const note = request.audit;
-    const entry = ctx.audit.append({
+    const event = {
       at: ctx.clock.now(),
       keyId: request.principal?.keyId ?? null,
       action,
@@ -37,8 +37,14 @@ export function registerAuditHook(app: FastifyInstance, ctx: ServerContext): voi
       target: note?.target ?? null,
       status: reply.statusCode,
       counts: note?.counts ?? {},
-    });
-    request.log.info({ audit: entry }, `audit: ${action} ${entry.status}`);
+    };
+    try {
+      const entry = ctx.audit.append(event);
+      request.log.info({ audit: entry }, `audit: ${action} ${entry.status}`);
+    } catch (error) {
+      // The reply is sent; what is left is to say loudly that its audit entry is missing.
+      request.log.error({ err: error, audit: event }, `audit: ${action} could not be recorded`);
+    }
   });
 }
 

@@ -162,12 +162,13 @@ export function createServer(options: ServerOptions): SluiceServer {
         presented === undefined ? "an API key is required" : "unknown API key",
       );
     }
+    // Known before the scope check, so the audit log names the key of a refused request too.
+    request.principal = principal;
     const permission = permissionOf(request);
     if (permission !== null && !principal.allows(permission)) {
       const scope = permission.kind === "admin" ? "admin" : `${permission.kind}:${scopeTarget(permission)}`;
       throw new ApiError(403, "forbidden", `this API key lacks the scope ${scope}`, { scope });
     }
-    request.principal = principal;
   });
 
   registerAuditHook(app, ctx);
