@@ -154,6 +154,19 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     const { pipeline, streams } = await loadPipelineModule(positionals[0]!);
     const dataDir = values.data ?? "./data";
     store = new EmbeddedStore(dataDir, { durability });
+    // Made before the pipeline starts, so a bad configuration (no PII key, no API keys on a public address)
+    // stops the run before anything is processed; it listens once the pipeline runs.
+    if (!values["no-server"]) {
+      server = createServer({
+        store,
+        streams,
+        port,
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(tls === undefined ? {} : { tls }),
+        ...(values["pii-key-file"] === undefined ? {} : { piiKeyFile: values["pii-key-file"] }),
+        log: { format: logFormat, level: logLevel, destination: io.stdout },
+      });
+    }
     const caughtUp = new Set<string>();
     const latest = new Map<string, { position: number; end: number }>();
     const { job, resumedFrom } = startDurable(pipeline, {
@@ -175,16 +188,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
       `sluice run: pipeline "${pipeline.name}" on ${dataDir} ` +
         `(${logStart !== undefined ? `replaying from ${values.from}` : resumedFrom !== undefined ? `resumed from checkpoint ${resumedFrom}` : "fresh start"})\n`,
     );
-    if (!values["no-server"]) {
-      server = createServer({
-        store,
-        streams,
-        port,
-        ...(values.host === undefined ? {} : { host: values.host }),
-        ...(tls === undefined ? {} : { tls }),
-        ...(values["pii-key-file"] === undefined ? {} : { piiKeyFile: values["pii-key-file"] }),
-        log: { format: logFormat, level: logLevel, destination: io.stdout },
-      });
+    if (server !== undefined) {
       const { url } = await server.listen();
       io.stderr.write(
         `sluice run: serving ${url} (streams: ${streams.map((s) => s.name).join(", ") || "none"})\n`,

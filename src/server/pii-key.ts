@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { SluiceError } from "../core/errors.js";
 
 /** The environment variable read when no key is passed: 32 bytes as 64 hex digits or base64. */
 export const PII_KEY_ENV = "SLUICE_PII_KEY";
@@ -36,7 +37,7 @@ export class PiiKey {
   static from(material: string | Uint8Array, source = "the PII key"): PiiKey {
     const master = typeof material === "string" ? decodeKeyText(material.trim(), source) : material;
     if (master.length !== KEY_BYTES) {
-      throw new RangeError(`${source} must be ${KEY_BYTES} bytes, got ${master.length}`);
+      throw new SluiceError(`${source} must be ${KEY_BYTES} bytes, got ${master.length}`, "pii_key_invalid");
     }
     const derive = (info: string) => Buffer.from(hkdfSync("sha256", master, "sluice-pii", info, KEY_BYTES));
     return new PiiKey(derive("hmac-sha256 v1"), derive("aes-256-gcm v1"));
@@ -61,7 +62,10 @@ export function loadPiiKey(source: PiiKeySource = {}): PiiKey | undefined {
     try {
       text = readFileSync(source.piiKeyFile, "utf8");
     } catch (error) {
-      throw new Error(`cannot read the PII key file ${source.piiKeyFile}: ${(error as Error).message}`);
+      throw new SluiceError(
+        `cannot read the PII key file ${source.piiKeyFile}: ${(error as Error).message}`,
+        "pii_key_unreadable",
+      );
     }
     return PiiKey.from(text, `the PII key file ${source.piiKeyFile}`);
   }
@@ -132,7 +136,8 @@ function fieldText(value: unknown): string {
 function decodeKeyText(text: string, source: string): Buffer {
   if (HEX_KEY.test(text)) return Buffer.from(text, "hex");
   if (BASE64_KEY.test(text)) return Buffer.from(text, "base64url");
-  throw new RangeError(
+  throw new SluiceError(
     `${source} must be ${KEY_BYTES} bytes written as 64 hex digits or base64 (make one with: openssl rand -hex 32)`,
+    "pii_key_invalid",
   );
 }

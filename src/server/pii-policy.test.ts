@@ -3,7 +3,10 @@ import { createHmac, hkdfSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+import { runRun } from "../cli/run-command.js";
 import { EmbeddedStore } from "../store/index.js";
 import { decryptField, encryptField, hashField, loadPiiKey, PiiKey } from "./pii-key.js";
 import { maskValue, RecordProtector } from "./pii-policy.js";
@@ -134,6 +137,50 @@ describe("PII policies in stream definitions and the server", () => {
     } finally {
       if (saved !== undefined) process.env.SLUICE_PII_KEY = saved;
       store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sluice run refuses to start without the key, with the message and no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-pii-run-"));
+    const saved = process.env.SLUICE_PII_KEY;
+    delete process.env.SLUICE_PII_KEY;
+    try {
+      const sluice = pathToFileURL(join(import.meta.dirname, "..", "index.js")).href;
+      writeFileSync(
+        join(dir, "cards.mjs"),
+        `import { defineStream, Pipeline, storedStream, view } from ${JSON.stringify(sluice)};
+const p = new Pipeline("cards");
+p.source("cards", storedStream("cards")).to(view("cards_latest"));
+export default p;
+export const streams = [defineStream({ name: "cards", schema: { type: "object" }, pii: { number: "hash" } })];
+`,
+      );
+      let stderr = "";
+      const io = {
+        stdout: new Writable({ write: (_chunk, _encoding, done) => done() }),
+        stderr: new Writable({
+          write(chunk, _encoding, done) {
+            stderr += String(chunk);
+            done();
+          },
+        }),
+      };
+      const code = await runRun([join(dir, "cards.mjs"), "--data", join(dir, "data"), "--port", "0"], io);
+      assert.equal(code, 1);
+      assert.match(
+        stderr,
+        /^sluice run: stream "cards" declares PII policies that need a key \(number: hash\)/m,
+      );
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+      const badFile = await runRun(
+        [join(dir, "cards.mjs"), "--data", join(dir, "data"), "--pii-key-file", join(dir, "none.key")],
+        io,
+      );
+      assert.equal(badFile, 1);
+      assert.match(stderr, /cannot read the PII key file .*none\.key/);
+    } finally {
+      if (saved !== undefined) process.env.SLUICE_PII_KEY = saved;
       rmSync(dir, { recursive: true, force: true });
     }
   });

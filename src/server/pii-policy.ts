@@ -5,6 +5,7 @@
  * into nested objects; an array on the way is walked element by element. Rejected records get the same
  * treatment, best effort: whatever exists at those paths is protected before the record is dead-lettered.
  */
+import { SluiceError } from "../core/errors.js";
 import {
   decryptField,
   encryptField,
@@ -85,10 +86,12 @@ export class RecordProtector {
   ) {
     const keyed = keyedPolicies(policies);
     if (keyed.length > 0 && key === undefined) {
-      throw new Error(
+      throw new SluiceError(
         `stream ${JSON.stringify(stream)} declares PII policies that need a key (${keyed.join(", ")}), but no ` +
           "PII key is configured: set SLUICE_PII_KEY to 32 bytes as 64 hex digits (openssl rand -hex 32), " +
           "or pass piiKey / piiKeyFile (sluice run --pii-key-file FILE)",
+        "pii_key_missing",
+        { stream, policies: keyed },
       );
     }
     this.policies = Object.entries(policies).map(([path, action]) => ({ path: path.split("."), action }));
