@@ -127,7 +127,7 @@ export function createServer(options: ServerOptions): SluiceServer {
   // With `https` Fastify's types change to an https server; the routes do not care which.
   const app = Fastify({
     ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
-    logger: options.log !== undefined ? serverLogger(options.log) : (options.logger ?? false),
+    logger: serverLoggerOption(options),
     bodyLimit,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -207,6 +207,13 @@ export function createServer(options: ServerOptions): SluiceServer {
       await app.close();
     },
   };
+}
+
+/** `log` as Fastify's logger option; `logger: true` gets the same redacting serializers (JSON, info). */
+function serverLoggerOption(options: ServerOptions): FastifyServerOptions["logger"] {
+  if (options.log !== undefined) return serverLogger(options.log);
+  if (options.logger === true) return serverLogger({});
+  return options.logger ?? false;
 }
 
 function scopeTarget(
