@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { decryptField, hashField } from "./pii-key.js";
+import { decryptField, encryptField, hashField } from "./pii-key.js";
 import { get, post, readingsStream, startTestServer, type TestServer } from "./server-fixture.js";
 import { defineStream } from "./stream-definition.js";
 
@@ -22,13 +22,14 @@ const cards = defineStream({
     type: "object",
     properties: {
       id: { type: "integer" },
-      number: { type: "string" },
-      holder: { type: "string" },
+      number: { type: "string", pattern: "^[0-9]{16}$" },
+      holder: { type: "string", pattern: "^[A-Z][a-z]+ [A-Z][a-z]+$" },
+      ssn: { type: "string", pattern: "^[0-9]{3}-[0-9]{2}-[0-9]{4}$" },
       ok: { const: true },
     },
-    required: ["id", "number", "ok"],
+    required: ["id", "number", "ssn", "ok"],
   },
-  pii: { number: "hash", holder: "encrypt" },
+  pii: { number: "hash", holder: "encrypt", ssn: "drop" },
 });
 
 describe("POST /v1/dlq/replay", () => {
@@ -170,16 +171,18 @@ describe("POST /v1/dlq/replay", () => {
     assert.equal((await post(`${t.url}/v1/dlq/replay`, "{")).body.error.code, "malformed_json");
   });
 
-  it("restores encrypted fields for validation, keeps hashed ones, and protects the replayed record again", async () => {
-    const bad = { id: 1, number: "4111111111111111", holder: "Ada Lovelace", ok: false };
+  it("restores encrypted fields for validation, exempts hashed and dropped ones, and protects the record again", async () => {
+    const bad = { id: 1, number: "4111111111111111", holder: "Ada Lovelace", ssn: "123-45-6789", ok: false };
     assert.equal((await post(`${t.url}/v1/streams/cards/events`, JSON.stringify(bad))).status, 422);
     const [entry] = (await get(`${t.url}/v1/dlq?stream=cards`)).body.entries;
     assert.equal(entry.record.number, hashField("4111111111111111", KEY));
+    assert.equal(entry.record.ssn, undefined);
     // Still invalid: it fails again on the decrypted and hashed values, and stays as it is.
     const relaxed = await replay({ ids: [entry.id], stream: "cards" });
     assert.equal(relaxed.body.rejected, 1, "still fails: ok must be true");
     assert.equal(relaxed.body.errors[0].reason, "/ok: must be equal to constant");
-    // An entry whose record passes, as the ledger holds it (already protected).
+    // An entry whose record passes, as the ledger holds it (already protected): the hashed number no longer
+    // matches its pattern and the ssn is gone, but the schema's rules for them are not applied to a replay.
     const protectedRecord = { ...entry.record, ok: true };
     const id = t.store.deadLetters().writeNow({
       stepId: "ingest",
@@ -197,6 +200,30 @@ describe("POST /v1/dlq/replay", () => {
     assert.equal(stored!.number, hashField("4111111111111111", KEY), "hashed once, not twice");
     assert.notEqual(stored!.holder, entry.record.holder, "encrypted again with a fresh IV");
     assert.equal(decryptField(stored!.holder!, KEY), "Ada Lovelace");
+    // The encrypted field is validated on its decrypted value.
+    const wrongHolder = t.store.deadLetters().writeNow({
+      stepId: "ingest",
+      reason: "invalid",
+      record: { ...protectedRecord, holder: encryptField("ada", KEY) },
+      time: Number.NaN,
+      at: 1,
+      origin: { stream: "cards" },
+    });
+    const fails = await replay({ ids: [wrongHolder] });
+    // Rejected at ingest for a field that is now hashed: nothing a replay could check, so it stays.
+    const badNumber = { id: 2, number: "4111", holder: "Ada Lovelace", ssn: "123-45-6789", ok: true };
+    assert.equal((await post(`${t.url}/v1/streams/cards/events`, JSON.stringify(badNumber))).status, 422);
+    const lostId = (await get(`${t.url}/v1/dlq?stream=cards&order=desc&limit=1`)).body.entries[0].id;
+    const lost = await replay({ ids: [lostId] });
+    assert.deepEqual(lost.body.errors, [
+      {
+        id: lostId,
+        reason: "rejected for /number, whose original value a PII policy removed: it cannot be checked again",
+      },
+    ]);
+    assert.deepEqual(fails.body.errors, [
+      { id: wrongHolder, reason: '/holder: must match pattern "^[A-Z][a-z]+ [A-Z][a-z]+$"' },
+    ]);
   });
 
   it("needs the admin scope", async () => {

@@ -111,10 +111,20 @@ export function replayDeadLetters(ctx: ServerContext, request: ReplayRequest): R
     }
     const record = entry.record;
     const protector = ctx.protectors.get(target);
+    const lost = lostFieldOfFailure(entry, protector?.irreversiblePaths ?? []);
+    if (lost !== undefined) {
+      errors.push({
+        id: entry.id,
+        reason: `rejected for ${lost}, whose original value a PII policy removed: it cannot be checked again`,
+      });
+      continue;
+    }
     protector?.revealForReplay(record);
     const limit = checkRecordLimits(record, ctx.recordLimits);
     const result =
-      limit === undefined ? stream.validateRecord(record) : { ok: false as const, reason: limit };
+      limit !== undefined
+        ? { ok: false as const, reason: limit }
+        : stream.validateReplayed(record, protector?.irreversiblePaths ?? []);
     if (!result.ok) {
       errors.push({ id: entry.id, reason: result.reason });
       continue;
@@ -165,6 +175,25 @@ function replayRefusal(entry: StoredDeadLetter, request: ReplayRequest): string 
   }
   if (request.stream === undefined && entry.origin === undefined) return "no origin stream; pass stream";
   return undefined;
+}
+
+/**
+ * The field an entry was rejected for (`/card/number` from `record 3: /card/number: must match pattern ...`)
+ * when it is one of `irreversible` (hashed, masked or dropped): replaying cannot fix such a rejection.
+ */
+function lostFieldOfFailure(entry: StoredDeadLetter, irreversible: readonly string[]): string | undefined {
+  if (irreversible.length === 0 || entry.error === undefined) return undefined;
+  const pointer = /^record \d+: (\/[^:\s]*):/.exec(entry.error)?.[1];
+  if (pointer === undefined) return undefined;
+  const at = pointer
+    .split("/")
+    .slice(1)
+    .filter((segment) => !/^\d+$/.test(segment));
+  const lost = irreversible.some((path) => {
+    const segments = path.split(".");
+    return segments.length <= at.length && segments.every((segment, i) => at[i] === segment);
+  });
+  return lost ? pointer : undefined;
 }
 
 /** The body checked against the contract: 400 `bad_request` naming the field, 404 for an unknown stream. */

@@ -97,6 +97,14 @@ export class RecordProtector {
     this.policies = Object.entries(policies).map(([path, action]) => ({ path: path.split("."), action }));
   }
 
+  /**
+   * The paths whose originals cannot come back (`drop`, `mask`, `hash`): a replayed dead letter holds their
+   * protected form, so replay validation ignores what the schema says about them.
+   */
+  get irreversiblePaths(): string[] {
+    return this.policies.filter((p) => p.action !== "encrypt").map((p) => p.path.join("."));
+  }
+
   /** Protects a record in place (a record that is not an object is left as it is). */
   protect(record: unknown): void {
     for (const policy of this.policies) this.apply(record, policy, false);
