@@ -3,11 +3,13 @@
  * last checkpoint, or with --from replays stored streams from the start, an offset or an event time, and
  * then follows them live. Prints progress while it catches up and a status line every few seconds.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDurable } from "../checkpoint/durable-run.js";
 import type { LogStart } from "../connectors/stream-log-source.js";
 import { SluiceError } from "../core/errors.js";
 import { createServer, type SluiceServer } from "../server/index.js";
+import { LOG_LEVELS, type LogFormat } from "../server/server-log.js";
 import { EmbeddedStore } from "../store/index.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
@@ -29,6 +31,13 @@ Options:
   --port N                     HTTP port for ingest, views, DLQ and metrics (default 8080; 0: any free port)
   --host HOST                  address to listen on (default 127.0.0.1; others need API keys)
   --no-server                  run without the HTTP server
+  --tls-cert FILE              serve HTTPS with this PEM certificate (needs --tls-key)
+  --tls-key FILE               the PEM private key of --tls-cert
+  --pii-key-file FILE          the key of the streams' hash/encrypt PII policies (64 hex digits or base64;
+                               default: the SLUICE_PII_KEY environment variable)
+  --log-format text|json       the server's request and error log on stdout: text (default), one line per
+                               event, or json, one JSON object per line; progress lines stay text on stderr
+  --log-level LEVEL            fatal | error | warn | info (default) | debug | trace | silent
   -h, --help                   show this help
 
 The module may also export \`streams\` (an array of defineStream(...)) — the streams clients POST events to.
@@ -59,8 +68,16 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     port?: string;
     host?: string;
     "no-server"?: boolean;
+    "tls-cert"?: string;
+    "tls-key"?: string;
+    "pii-key-file"?: string;
+    "log-format"?: string;
+    "log-level"?: string;
     help?: boolean;
   };
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  let logFormat: LogFormat = "text";
+  let logLevel = "info";
   let positionals: string[];
   let logStart: LogStart | undefined;
   let interval = 1000;
@@ -80,6 +97,11 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         port: { type: "string" },
         host: { type: "string" },
         "no-server": { type: "boolean" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "pii-key-file": { type: "string" },
+        "log-format": { type: "string" },
+        "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -100,6 +122,23 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         );
       }
       durability = values.durability;
+    }
+    tls = tlsFiles(values["tls-cert"], values["tls-key"]);
+    if (values["log-format"] !== undefined) {
+      if (values["log-format"] !== "text" && values["log-format"] !== "json") {
+        throw new OptionError(
+          `--log-format must be "text" or "json", got ${JSON.stringify(values["log-format"])}`,
+        );
+      }
+      logFormat = values["log-format"];
+    }
+    if (values["log-level"] !== undefined) {
+      if (!(LOG_LEVELS as readonly string[]).includes(values["log-level"])) {
+        throw new OptionError(
+          `--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(values["log-level"])}`,
+        );
+      }
+      logLevel = values["log-level"];
     }
   } catch (error) {
     if (error instanceof OptionError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -132,18 +171,30 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         }
       },
     });
+    // Made in the same turn as the job starts (no await in between), so a bad configuration (no PII key, no
+    // API keys on a public address) stops the run before anything is processed; it listens after the banner.
+    if (!values["no-server"]) {
+      try {
+        server = createServer({
+          store,
+          streams,
+          port,
+          pipelines: [{ pipeline, job }],
+          ...(values.host === undefined ? {} : { host: values.host }),
+          ...(tls === undefined ? {} : { tls }),
+          ...(values["pii-key-file"] === undefined ? {} : { piiKeyFile: values["pii-key-file"] }),
+          log: { format: logFormat, level: logLevel, destination: io.stdout },
+        });
+      } catch (error) {
+        await job.stop();
+        throw error;
+      }
+    }
     io.stderr.write(
       `sluice run: pipeline "${pipeline.name}" on ${dataDir} ` +
         `(${logStart !== undefined ? `replaying from ${values.from}` : resumedFrom !== undefined ? `resumed from checkpoint ${resumedFrom}` : "fresh start"})\n`,
     );
-    if (!values["no-server"]) {
-      server = createServer({
-        store,
-        streams,
-        port,
-        pipelines: [{ pipeline, job }],
-        ...(values.host === undefined ? {} : { host: values.host }),
-      });
+    if (server !== undefined) {
       const { url } = await server.listen();
       io.stderr.write(
         `sluice run: serving ${url} (streams: ${streams.map((s) => s.name).join(", ") || "none"})\n`,
@@ -191,4 +242,25 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     await server?.close();
     store?.close();
   }
+}
+
+/** The certificate and key of --tls-cert/--tls-key, read now: both or neither, each a readable file. */
+function tlsFiles(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new OptionError("--tls-cert and --tls-key go together: pass both (PEM files) or neither");
+  }
+  const read = (file: string, option: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const reason =
+        (error as { code?: string }).code === "ENOENT" ? "no such file" : (error as Error).message;
+      throw new OptionError(`${option} ${file}: cannot read it (${reason})`);
+    }
+  };
+  return { cert: read(certFile, "--tls-cert"), key: read(keyFile, "--tls-key") };
 }

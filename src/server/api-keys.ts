@@ -10,6 +10,8 @@ export interface ApiKeySpec {
   readonly key: string;
   /** E.g. `["ingest:readings", "read:*"]`. */
   readonly scopes: readonly string[];
+  /** How the audit log and request logs name the key (default `sha256:` and 12 hex digits of its digest). */
+  readonly name?: string;
 }
 
 /** What a route needs: ingest into a stream, read a view or stream (`"*"`: list all), or admin. */
@@ -20,7 +22,11 @@ export type Permission =
 
 /** The scopes of the key a request presented. */
 export class Principal {
-  constructor(private readonly scopes: ReadonlySet<string>) {}
+  constructor(
+    private readonly scopes: ReadonlySet<string>,
+    /** The key's name or fingerprint, never the key: `"open"` when the server runs without keys. */
+    readonly keyId = "open",
+  ) {}
 
   /** Whether these scopes allow `permission`, e.g. `principal.allows({ kind: "read", resource: "stats" })`. */
   allows(permission: Permission): boolean {
@@ -66,7 +72,9 @@ export class ApiKeyRing {
           );
         }
       }
-      return { digest: digest(spec.key), principal: new Principal(new Set(spec.scopes)) };
+      const keyDigest = digest(spec.key);
+      const keyId = spec.name ?? `sha256:${keyDigest.toString("hex").slice(0, 12)}`;
+      return { digest: keyDigest, principal: new Principal(new Set(spec.scopes), keyId) };
     });
   }
 

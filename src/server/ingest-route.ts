@@ -122,6 +122,8 @@ export function ingest(
       rejected.push({ index: i, reason: result.reason, record });
     }
   }
+  // PII policies: after validation (which saw the original values), before anything is written.
+  ctx.protectors.get(name)?.protectBatch(valid, rejected);
   // Dead letters first: if they fail, nothing was appended and a retry is clean (a failed append after
   // them only repeats dead letters on retry, never log records).
   if (rejected.length > 0) {

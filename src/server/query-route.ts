@@ -265,6 +265,8 @@ export function registerQueryRoute(
         config: {
           // `read:*` (every view and stream) or admin.
           permission: () => ({ kind: "read", resource: "*" }),
+          // SQL reads raw records of every stream (and the dead-letter table): audited like admin actions.
+          audit: "query",
         },
       },
       async (request) => {
@@ -279,8 +281,11 @@ export function registerQueryRoute(
           throw new ApiError(400, "invalid_sql", 'the body must be {"sql": "<one SELECT statement>"}');
         }
         if (body.sql.trim() === "") throw new ApiError(400, "invalid_sql", "the SQL statement is empty");
+        request.audit = { target: body.sql };
         engine ??= new ReadOnlyQueryEngine(ctx.store.dir, now);
-        return engine.run(body.sql, limit, timeoutMs);
+        const result = engine.run(body.sql, limit, timeoutMs);
+        request.audit.counts = { rows: result.rows.length };
+        return result;
       },
     );
   });

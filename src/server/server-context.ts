@@ -6,8 +6,10 @@ import type { FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.js";
 import type { EmbeddedStore } from "../store/index.js";
 import type { Permission } from "./api-keys.js";
+import type { AuditLog } from "./audit-log.js";
 import type { IdempotencyStore } from "./idempotency-store.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { RecordProtector } from "./pii-policy.js";
 import type { RecordLimits } from "./record-limits.js";
 import type { RunningPipeline } from "./running-pipeline.js";
 import type { StreamDefinition } from "./stream-definition.js";
@@ -33,6 +35,10 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly idempotency: IdempotencyStore;
   readonly recordLimits: RecordLimits;
+  /** The PII policies of the streams that declare any, by stream name, with the key they need. */
+  readonly protectors: ReadonlyMap<string, RecordProtector>;
+  /** The audit log of admin actions (table `audit_log` in state.db). */
+  readonly audit: AuditLog;
   /** The pipelines this process runs, by name. */
   readonly pipelines: ReadonlyMap<string, RunningPipeline>;
 }

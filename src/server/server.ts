@@ -2,12 +2,17 @@
  * The HTTP server (Fastify 5): ingest, streams, views, the dead-letter ledger, metrics and health, over one
  * embedded store. Auth runs before any body is read; every error is `{"error": {"code", "message",
  * "details"?}}`. Bound to loopback with no API keys it runs open; bound elsewhere it refuses to start without.
+ * Optionally HTTPS (`tls`), PII policies of the streams (a key for `hash`/`encrypt`), an audit log of admin
+ * actions and structured logs.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type Clock, SystemClock } from "../core/clock.js";
 import type { EmbeddedStore } from "../store/index.js";
 import { ApiError, errorBody, toErrorReply } from "./api-error.js";
 import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey } from "./api-keys.js";
+import { AuditLog } from "./audit-log.js";
+import { registerAuditHook, registerAuditRoute } from "./audit-route.js";
+import { registerDlqReplayRoute } from "./dlq-replay-route.js";
 import { registerDlqRoute } from "./dlq-route.js";
 import { type ReadyCheck, registerHealthRoutes } from "./health-route.js";
 import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-store.js";
@@ -16,10 +21,13 @@ import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
 import { registerPipelinesRoutes } from "./pipelines-route.js";
+import { loadPiiKey } from "./pii-key.js";
+import { RecordProtector } from "./pii-policy.js";
 import { registerQueryRoute } from "./query-route.js";
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
 import type { RunningPipeline } from "./running-pipeline.js";
 import type { ServerContext } from "./server-context.js";
+import { type ServerLogOptions, serverLogger, withoutEchoedInput } from "./server-log.js";
 import type { StreamDefinition } from "./stream-definition.js";
 import { registerStreamsRoutes } from "./streams-route.js";
 import { registerViewChangesRoute } from "./view-changes-route.js";
@@ -47,8 +55,20 @@ export interface ServerOptions extends IngestAdmissionOptions {
   readonly ready?: ReadyCheck;
   /** Processing time for ingest and dead-letter times (default: the system clock). */
   readonly clock?: Clock;
-  /** Fastify's logger option (default false), e.g. `true` for JSON logs on stdout. */
+  /** Fastify's logger option (default false), e.g. `true` for JSON logs on stdout; `log` is preferred. */
   readonly logger?: FastifyServerOptions["logger"];
+  /** Structured logs with API keys redacted, e.g. `{ level: "info", format: "json" }` (wins over `logger`). */
+  readonly log?: ServerLogOptions;
+  /** Serve HTTPS with this certificate and private key (PEM text or buffers); `listen` then gives an https url. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * The key of the streams' `hash` and `encrypt` PII policies: 32 bytes, or text of 64 hex digits or base64.
+   * Default: `piiKeyFile`, else the environment variable `SLUICE_PII_KEY`. Without any, a stream declaring
+   * `hash` or `encrypt` makes `createServer` throw.
+   */
+  readonly piiKey?: string | Uint8Array;
+  /** A file holding the PII key as 64 hex digits or base64 text. */
+  readonly piiKeyFile?: string;
   readonly idempotency?: IdempotencyStoreOptions;
   /** The pipelines this process runs, reported by `GET /v1/pipelines`, the metrics and readiness. */
   readonly pipelines?: readonly RunningPipeline[];
@@ -83,6 +103,16 @@ export function createServer(options: ServerOptions): SluiceServer {
       throw new RangeError(`stream ${JSON.stringify(stream.name)} is declared twice`);
     streams.set(stream.name, stream);
   }
+  const protectors = new Map<string, RecordProtector>();
+  const withPii = options.streams.filter((stream) => stream.pii !== undefined);
+  if (withPii.length > 0) {
+    const key = loadPiiKey({
+      ...(options.piiKey === undefined ? {} : { piiKey: options.piiKey }),
+      ...(options.piiKeyFile === undefined ? {} : { piiKeyFile: options.piiKeyFile }),
+    });
+    for (const stream of withPii)
+      protectors.set(stream.name, new RecordProtector(stream.pii!, key, stream.name));
+  }
   const ctx: ServerContext = {
     store: options.store,
     streams,
@@ -90,11 +120,15 @@ export function createServer(options: ServerOptions): SluiceServer {
     metrics: new ServerMetrics(options.store, options.pipelines),
     idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
     recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
+    protectors,
+    audit: new AuditLog(options.store.stateDb),
     pipelines: new Map((options.pipelines ?? []).map((running) => [running.pipeline.name, running])),
   };
 
+  // With `https` Fastify's types change to an https server; the routes do not care which.
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
+    logger: serverLoggerOption(options),
     bodyLimit,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -104,7 +138,7 @@ export function createServer(options: ServerOptions): SluiceServer {
       const { status, body } = toErrorReply(error);
       return (reply as FastifyReply).code(status).send(body);
     },
-  });
+  }) as unknown as FastifyInstance;
   const bodyLimits = {
     bodyLimit,
     maxRecordBytes: ctx.recordLimits.maxRecordBytes,
@@ -129,16 +163,21 @@ export function createServer(options: ServerOptions): SluiceServer {
         presented === undefined ? "an API key is required" : "unknown API key",
       );
     }
+    // Known before the scope check, so the audit log names the key of a refused request too.
+    request.principal = principal;
     const permission = permissionOf(request);
     if (permission !== null && !principal.allows(permission)) {
       const scope = permission.kind === "admin" ? "admin" : `${permission.kind}:${scopeTarget(permission)}`;
       throw new ApiError(403, "forbidden", `this API key lacks the scope ${scope}`, { scope });
     }
-    request.principal = principal;
   });
 
+  registerAuditHook(app, ctx);
+
   app.setErrorHandler((error: unknown, request, reply) => {
-    const { status, body } = toErrorReply(error);
+    const { status, body: raw } = toErrorReply(error);
+    // A JSON parser's message may quote the body, which may hold values a PII policy protects.
+    const body = errorBody(raw.error.code, withoutEchoedInput(raw.error.message), raw.error.details);
     if (status === 401) reply.header("www-authenticate", 'Bearer realm="sluice"');
     if (status >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(status).send(body);
@@ -156,6 +195,8 @@ export function createServer(options: ServerOptions): SluiceServer {
   registerQueryRoute(app, ctx);
   registerDlqRoute(app, ctx);
   registerPipelinesRoutes(app, ctx);
+  registerDlqReplayRoute(app, ctx);
+  registerAuditRoute(app, ctx);
   registerMetricsRoute(app, ctx.metrics);
 
   return {
@@ -168,6 +209,13 @@ export function createServer(options: ServerOptions): SluiceServer {
       await app.close();
     },
   };
+}
+
+/** `log` as Fastify's logger option; `logger: true` gets the same redacting serializers (JSON, info). */
+function serverLoggerOption(options: ServerOptions): FastifyServerOptions["logger"] {
+  if (options.log !== undefined) return serverLogger(options.log);
+  if (options.logger === true) return serverLogger({});
+  return options.logger ?? false;
 }
 
 function scopeTarget(

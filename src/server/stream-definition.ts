@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { checkPiiPolicies, type PiiPolicies } from "./pii-policy.js";
 
 /** Cleansing applied to a record before it is validated, in this order: drop, trim, coerce, defaults. */
 export interface CleanseOptions {
@@ -30,6 +31,11 @@ export interface StreamSpec {
   /** The field holding the record's event time: epoch milliseconds or an ISO-8601 string. */
   readonly eventTime?: string;
   readonly cleanse?: CleanseOptions;
+  /**
+   * Per-field PII policies applied after validation and before anything is written, e.g.
+   * `{ "card.number": "hash", email: "mask", ssn: "drop", name: "encrypt" }` (see pii-policy.ts).
+   */
+  readonly pii?: PiiPolicies;
 }
 
 /** A record that passed: cleansed, with its event time (null when the stream has none or the field is absent). */
@@ -51,12 +57,19 @@ export type RecordValidation = ValidRecord | InvalidRecord;
 export interface StreamDefinition extends StreamSpec {
   /** Cleanses (in place: pass a record you own, e.g. one just parsed) and validates a record. */
   validateRecord(record: unknown): RecordValidation;
+  /**
+   * As `validateRecord`, but ignoring what the schema says about the fields at `exempt` (dotted paths, as in
+   * `pii`): for dead letters being replayed, whose hashed, masked or dropped fields no longer hold the values
+   * the schema was written for, e.g. `stream.validateReplayed(record, ["card.number"])`.
+   */
+  validateReplayed(record: unknown, exempt: readonly string[]): RecordValidation;
 }
 
 const STREAM_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 let sharedAjv: Ajv | undefined;
+let allErrorsAjv: Ajv | undefined;
 
 /** One ajv instance for every stream: compiled validators are cached by it. */
 function ajv(): Ajv {
@@ -68,18 +81,28 @@ function ajv(): Ajv {
   return sharedAjv;
 }
 
+/** One reporting every error, for replays that skip some fields' errors (compiled only when a replay needs it). */
+function ajvAllErrors(): Ajv {
+  if (allErrorsAjv === undefined) {
+    allErrorsAjv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormatsModule.default(allErrorsAjv);
+  }
+  return allErrorsAjv;
+}
+
 /**
  * Declares a stream, compiling its schema once, e.g.
  * `defineStream({ name: "readings", schema: { type: "object", properties: { temp: { type: "number" } } },
  * eventTime: "ts", cleanse: { trim: true, coerceNumbers: true } })`. Throws on a bad name or schema.
  */
 export function defineStream(spec: StreamSpec): StreamDefinition {
-  const { name, schema, key, eventTime, cleanse } = spec;
+  const { name, schema, key, eventTime, cleanse, pii } = spec;
   if (typeof name !== "string" || !STREAM_NAME.test(name)) {
     throw new RangeError(
       `stream name ${JSON.stringify(name)}: use 1-128 letters, digits, "_", "-" or "." (e.g. "readings")`,
     );
   }
+  if (pii !== undefined) checkPiiPolicies(name, pii);
   let validate: ValidateFunction;
   try {
     validate = ajv().compile(schema);
@@ -87,26 +110,42 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     throw new TypeError(`stream ${JSON.stringify(name)}: invalid JSON Schema: ${(error as Error).message}`);
   }
   const cleanseRecord = cleanse === undefined ? undefined : cleanser(schema, cleanse);
+  let validateAll: ValidateFunction | undefined;
+  const withEventTime = (record: unknown): RecordValidation => {
+    if (eventTime === undefined) return { ok: true, record, eventTime: null };
+    const raw = isObject(record) ? record[eventTime] : undefined;
+    if (raw === undefined || raw === null) return { ok: true, record, eventTime: null };
+    const time = toEventTime(raw);
+    if (time === undefined) {
+      return {
+        ok: false,
+        reason: `/${eventTime}: event time must be epoch milliseconds or an ISO-8601 date-time`,
+      };
+    }
+    return { ok: true, record, eventTime: time };
+  };
   const definition: StreamDefinition = {
     name,
     schema,
     ...(key === undefined ? {} : { key }),
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(cleanse === undefined ? {} : { cleanse }),
+    ...(pii === undefined ? {} : { pii }),
     validateRecord(record: unknown): RecordValidation {
       if (cleanseRecord !== undefined) cleanseRecord(record);
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
-      if (eventTime === undefined) return { ok: true, record, eventTime: null };
-      const raw = isObject(record) ? record[eventTime] : undefined;
-      if (raw === undefined || raw === null) return { ok: true, record, eventTime: null };
-      const time = toEventTime(raw);
-      if (time === undefined) {
-        return {
-          ok: false,
-          reason: `/${eventTime}: event time must be epoch milliseconds or an ISO-8601 date-time`,
-        };
+      return withEventTime(record);
+    },
+    validateReplayed(record: unknown, exempt: readonly string[]): RecordValidation {
+      if (exempt.length === 0) return definition.validateRecord(record);
+      if (cleanseRecord !== undefined) cleanseRecord(record);
+      validateAll ??= ajvAllErrors().compile(schema);
+      if (!validateAll(record)) {
+        const exemptPaths = exempt.map((path) => path.split("."));
+        const left = (validateAll.errors ?? []).filter((error) => !aboutExemptField(error, exemptPaths));
+        if (left.length > 0) return { ok: false, reason: describeError(left[0]) };
       }
-      return { ok: true, record, eventTime: time };
+      return withEventTime(record);
     },
   };
   return definition;
@@ -132,6 +171,24 @@ function describeError(error: ErrorObject | undefined): string {
     return `${at}/${String(params.additionalProperty)}: is not allowed`;
   }
   return `${at === "" ? "/" : at}: ${error.message ?? "does not match the schema"}`;
+}
+
+/**
+ * Whether an error is about a field at (or under) one of `exempt`, e.g. `/card/number: must match pattern` or
+ * `/card/number: is required` for `card.number`; array indices in the error's path are skipped.
+ */
+function aboutExemptField(error: ErrorObject, exempt: readonly string[][]): boolean {
+  const at = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .filter((segment) => !/^\d+$/.test(segment));
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === "required") at.push(String(params.missingProperty));
+  else if (error.keyword === "dependencies" || error.keyword === "dependentRequired") {
+    at.push(String(params.missingProperty));
+  }
+  return exempt.some((path) => path.length <= at.length && path.every((segment, i) => at[i] === segment));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -16,6 +16,7 @@ import { clientOf, type IngestAdmission } from "./ingest-admission.js";
 import { type IngestBody, type IngestBodyLimits, parseJsonBody } from "./ingest-body.js";
 import { ingest } from "./ingest-route.js";
 import type { ServerContext } from "./server-context.js";
+import { withoutEchoedInput } from "./server-log.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -103,7 +104,10 @@ function answer(
     const { payload } = ingest(ctx, name, message.body);
     return { seq, ...(payload as object) };
   } catch (error) {
-    if (error instanceof ApiError) return { seq, ...error.body() };
+    // Without the body quoted in a JSON parser's message: it may hold values a PII policy protects.
+    if (error instanceof ApiError) {
+      return { seq, ...errorBody(error.code, withoutEchoedInput(error.message), error.details) };
+    }
     request.log.error({ err: error }, "websocket ingest failed");
     return { seq, ...errorBody("internal", "internal server error: nothing of this message was appended") };
   }

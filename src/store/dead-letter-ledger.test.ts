@@ -159,4 +159,34 @@ describe("SqliteDeadLetterLedger", () => {
       ["[object Object]", undefined],
     );
   });
+
+  it("marks entries replayed once, keeps them, filters by it, and adds the columns to an older file", () => {
+    const dir = join(root, `d${dirs++}`);
+    const old = openDatabase(storePaths(dir).state, "process");
+    old.exec(`CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT, step_id TEXT NOT NULL,
+      reason TEXT NOT NULL, record TEXT, event_time REAL, at INTEGER NOT NULL, error TEXT, origin_stream TEXT,
+      origin_offset INTEGER)`);
+    old
+      .prepare("INSERT INTO dead_letters (step_id, reason, record, at, origin_stream) VALUES (?, ?, ?, ?, ?)")
+      .run("ingest", "invalid", '{"seq":0}', 1, "readings");
+    old.close();
+    const { ledger } = openLedger(dir);
+    const second = ledger.writeNow(late(1));
+    assert.deepEqual(ledger.get(1)?.record, { seq: 0 });
+    assert.equal(ledger.get(1)?.replayedAt, undefined);
+    assert.equal(ledger.markReplayed(1, 77, "readings_v2", 40), true);
+    assert.equal(ledger.markReplayed(1, 78, "readings_v2", 41), false, "only once");
+    assert.equal(ledger.markReplayed(999, 78, "readings_v2", 41), false);
+    assert.equal(ledger.get(1)?.replayedAt, 77);
+    assert.deepEqual(ledger.get(1)?.replayedTo, { stream: "readings_v2", offset: 40 });
+    assert.deepEqual(
+      ledger.list({ replayed: true }).map((d) => d.id),
+      [1],
+    );
+    assert.deepEqual(
+      ledger.list({ replayed: false }).map((d) => d.id),
+      [second],
+    );
+    assert.equal(ledger.count(), 2, "replayed entries are kept");
+  });
 });

@@ -34,6 +34,10 @@ export interface StoredDeadLetter {
   readonly at: number;
   readonly error?: string;
   readonly origin?: DeadLetterOrigin;
+  /** When `POST /v1/dlq/replay` sent it back through a stream (absent while it was not). */
+  readonly replayedAt?: number;
+  /** Where the replay appended it. */
+  readonly replayedTo?: { readonly stream: string; readonly offset: number };
 }
 
 export interface DeadLetterFilter {
@@ -42,6 +46,8 @@ export interface DeadLetterFilter {
   readonly stream?: string;
   readonly stepId?: string;
   readonly reason?: DeadLetterReason;
+  /** Only entries replayed (true) or not yet replayed (false). */
+  readonly replayed?: boolean;
 }
 
 export interface DeadLetterListOptions extends DeadLetterFilter {
@@ -76,6 +82,13 @@ CREATE INDEX IF NOT EXISTS dead_letters_step ON dead_letters (step_id, id);
 CREATE INDEX IF NOT EXISTS dead_letters_reason ON dead_letters (reason, id);
 CREATE INDEX IF NOT EXISTS dead_letters_pipeline ON dead_letters (pipeline, id);`;
 
+/** Columns added after the first release: ALTERed into an older file when missing. */
+const REPLAY_COLUMNS: ReadonlyArray<[string, string]> = [
+  ["replayed_at", "INTEGER"],
+  ["replayed_stream", "TEXT"],
+  ["replayed_offset", "INTEGER"],
+];
+
 type Row = [
   number,
   string | null,
@@ -87,9 +100,15 @@ type Row = [
   string | null,
   string | null,
   number | null,
+  number | null,
+  string | null,
+  number | null,
 ];
 
-const COLUMNS = "id, pipeline, step_id, reason, record, event_time, at, error, origin_stream, origin_offset";
+const COLUMNS =
+  "id, pipeline, step_id, reason, record, event_time, at, error, origin_stream, origin_offset, replayed_at, replayed_stream, replayed_offset";
+const INSERT_COLUMNS =
+  "id, pipeline, step_id, reason, record, event_time, at, error, origin_stream, origin_offset";
 
 /**
  * Dead letters in SQLite, e.g. `new SqliteDeadLetterLedger(stateDb, { pipeline: "iot" })` as a job's
@@ -99,6 +118,7 @@ export class SqliteDeadLetterLedger implements DeadLetterSink {
   private pending: DeadLetterEntry[] = [];
   private readonly insert: Database.Statement;
   private readonly byId: Database.Statement;
+  private readonly replayed: Database.Statement;
   private readonly queries = new Map<string, Database.Statement>();
   readonly pipeline: string | null;
 
@@ -107,11 +127,23 @@ export class SqliteDeadLetterLedger implements DeadLetterSink {
     options: DeadLetterLedgerOptions = {},
   ) {
     db.exec(SCHEMA);
+    addMissingColumns(db);
     this.pipeline = options.pipeline ?? null;
     this.insert = db.prepare(
-      `INSERT INTO dead_letters (${COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO dead_letters (${INSERT_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE id = ?`).raw(true);
+    this.replayed = db.prepare(
+      "UPDATE dead_letters SET replayed_at = ?, replayed_stream = ?, replayed_offset = ? WHERE id = ? AND replayed_at IS NULL",
+    );
+  }
+
+  /**
+   * Records that an entry was replayed into `stream` at `offset` (the entry is kept), e.g.
+   * `ledger.markReplayed(42, now, "readings", 1207)`; false when it was already marked or does not exist.
+   */
+  markReplayed(id: number, at: number, stream: string, offset: number): boolean {
+    return this.replayed.run(at, stream, offset, id).changes === 1;
   }
 
   /** Buffers an entry until the next checkpoint commits (what the processor calls). */
@@ -234,6 +266,9 @@ function conditions(filter: DeadLetterFilter): [string[], unknown[]] {
   add("origin_stream = ?", filter.stream);
   add("step_id = ?", filter.stepId);
   add("reason = ?", filter.reason);
+  if (filter.replayed !== undefined) {
+    where.push(filter.replayed ? "replayed_at IS NOT NULL" : "replayed_at IS NULL");
+  }
   return [where, params];
 }
 
@@ -252,11 +287,38 @@ function encodeRecord(record: unknown): string | null {
 }
 
 function fromRow(row: Row): StoredDeadLetter {
-  const [id, pipeline, stepId, reason, record, time, at, error, stream, offset] = row;
+  const [
+    id,
+    pipeline,
+    stepId,
+    reason,
+    record,
+    time,
+    at,
+    error,
+    stream,
+    offset,
+    replayedAt,
+    replayedTo,
+    replayedOffset,
+  ] = row;
   const entry: {
     -readonly [K in keyof StoredDeadLetter]: StoredDeadLetter[K];
   } = { id, pipeline, stepId, reason, record: record === null ? undefined : JSON.parse(record), time, at };
   if (error !== null) entry.error = error;
   if (stream !== null) entry.origin = offset === null ? { stream } : { stream, offset };
+  if (replayedAt !== null) {
+    entry.replayedAt = replayedAt;
+    if (replayedTo !== null) entry.replayedTo = { stream: replayedTo, offset: replayedOffset ?? 0 };
+  }
   return entry;
+}
+
+function addMissingColumns(db: Database.Database): void {
+  const present = new Set(
+    (db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>).map((c) => c.name),
+  );
+  for (const [name, type] of REPLAY_COLUMNS) {
+    if (!present.has(name)) db.exec(`ALTER TABLE dead_letters ADD COLUMN ${name} ${type}`);
+  }
 }
