@@ -186,6 +186,10 @@ async function serve(options: ServeOptions): Promise<void> {
   };
   createInterface({ input: process.stdin }).on("line", (line) => {
     if (line.trim() === "stop") void stop();
+    if (line.trim() === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ cpuMicros: user + system })}\n`);
+    }
   });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
 }
@@ -193,6 +197,8 @@ async function serve(options: ServeOptions): Promise<void> {
 /** A running server child: its url, and `stop()` → the records in its log. */
 interface ServerChild {
   readonly url: string;
+  /** CPU time (user + system, all threads) the server process has used so far, in µs. */
+  cpu(): Promise<number>;
   stop(): Promise<number>;
 }
 
@@ -230,6 +236,11 @@ async function startServerChild(options: ServeOptions, profile: boolean): Promis
   const { url } = (await nextLine()) as { url: string };
   return {
     url,
+    async cpu() {
+      const reply = nextLine();
+      child.stdin!.write("cpu\n");
+      return ((await reply) as { cpuMicros: number }).cpuMicros;
+    },
     async stop() {
       const done = nextLine();
       child.stdin!.write("stop\n");
@@ -254,6 +265,10 @@ interface ThroughputRun {
   readonly maxMs: number;
   /** Records in the log after the run: must equal `accepted`. */
   readonly logRecords: number;
+  /** The server process's CPU time per accepted record (all threads), µs: steadier than events/s when shared. */
+  readonly serverCpuMicrosPerEvent: number;
+  /** The server process's CPU use over the run, in cores. */
+  readonly serverCores: number;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -302,6 +317,7 @@ async function throughputRun(
   let accepted = 0;
   let failed = 0;
   let bytes = 0;
+  const cpuStarted = await server.cpu();
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -319,6 +335,7 @@ async function throughputRun(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpuMicros = (await server.cpu()) - cpuStarted;
   await pool.close();
   const logRecords = (await server.stop()) - warmupAccepted;
   latencies.sort((a, b) => a - b);
@@ -333,6 +350,8 @@ async function throughputRun(
     p99Ms: quantile(latencies, 0.99),
     maxMs: latencies[latencies.length - 1] ?? Number.NaN,
     logRecords,
+    serverCpuMicrosPerEvent: cpuMicros / accepted,
+    serverCores: cpuMicros / 1e6 / elapsed,
   };
 }
 
@@ -551,6 +570,7 @@ if (values.help) {
         process.stdout.write(
           `run ${i + 1}: ${fmt(run.eventsPerSecond).padStart(9)} events/s  ${fmt(run.megabytesPerSecond, 1)} MB/s  ` +
             `request p50 ${fmt(run.p50Ms, 1)} ms  p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  ` +
+            `server CPU ${fmt(run.serverCpuMicrosPerEvent, 2)} µs/event (${fmt(run.serverCores, 2)} cores)  ` +
             `(${fmt(run.accepted)} acknowledged = log, ${run.failed} failed requests)\n`,
         );
       }

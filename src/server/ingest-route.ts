@@ -101,11 +101,14 @@ export function ingest(
   name: string,
   body: IngestBody,
 ): { status: number; payload: unknown } {
-  const { records, sizes } = body;
+  const { records, sizes, texts } = body;
   const stream = ctx.streams.get(name)!;
   const now = ctx.clock.now();
   const valid: unknown[] = [];
   const eventTimes: (number | null)[] = [];
+  // Each valid record's text as received, stored instead of serialising it again. Anything that changes a
+  // valid record after validation must set its text to undefined, or the log would keep the text as sent.
+  const validTexts: (string | undefined)[] | undefined = texts === undefined ? undefined : [];
   const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
@@ -118,6 +121,7 @@ export function ingest(
     if (result.ok) {
       valid.push(result.record);
       eventTimes.push(result.eventTime);
+      validTexts?.push(result.changed ? undefined : texts![i]);
     } else {
       rejected.push({ index: i, reason: result.reason, record });
     }
@@ -146,7 +150,7 @@ export function ingest(
   }
   let offsets: IngestReply["offsets"] = null;
   if (valid.length > 0) {
-    const range = ctx.store.log.append(name, valid, eventTimes, now);
+    const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
     offsets = { first: range.first, last: range.last };
     ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
   }

@@ -37,6 +37,8 @@ export interface ValidRecord {
   readonly ok: true;
   readonly record: unknown;
   readonly eventTime: number | null;
+  /** Cleansing changed the record: its text as sent no longer stands for it. */
+  readonly changed: boolean;
 }
 
 /** A record that failed, with a reason naming the field, e.g. `/temp: must be number`. */
@@ -94,11 +96,11 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(cleanse === undefined ? {} : { cleanse }),
     validateRecord(record: unknown): RecordValidation {
-      if (cleanseRecord !== undefined) cleanseRecord(record);
+      const changed = cleanseRecord !== undefined && cleanseRecord(record);
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
-      if (eventTime === undefined) return { ok: true, record, eventTime: null };
+      if (eventTime === undefined) return { ok: true, record, eventTime: null, changed };
       const raw = isObject(record) ? record[eventTime] : undefined;
-      if (raw === undefined || raw === null) return { ok: true, record, eventTime: null };
+      if (raw === undefined || raw === null) return { ok: true, record, eventTime: null, changed };
       const time = toEventTime(raw);
       if (time === undefined) {
         return {
@@ -106,7 +108,7 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
           reason: `/${eventTime}: event time must be epoch milliseconds or an ISO-8601 date-time`,
         };
       }
-      return { ok: true, record, eventTime: time };
+      return { ok: true, record, eventTime: time, changed };
     },
   };
   return definition;
@@ -145,15 +147,20 @@ function typesOf(schema: unknown): string[] {
   return Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : [];
 }
 
-/** A function cleansing a record in place, following the schema's `properties` into nested objects. */
-function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown) => void {
+/**
+ * A function cleansing a record in place, following the schema's `properties` into nested objects; it
+ * returns whether it changed anything.
+ */
+function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown) => boolean {
   const { trim = false, coerceNumbers = false, defaults, dropUnknown = false } = options;
-  const visit = (value: Record<string, unknown>, level: unknown): void => {
+  const visit = (value: Record<string, unknown>, level: unknown): boolean => {
+    let changed = false;
     const properties = isObject(level) && isObject(level.properties) ? level.properties : undefined;
     for (const name of Object.keys(value)) {
       const propertySchema = properties?.[name];
       if (dropUnknown && properties !== undefined && !Object.hasOwn(properties, name)) {
         delete value[name];
+        changed = true;
         continue;
       }
       const v = value[name];
@@ -168,21 +175,27 @@ function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown
             if (Number.isFinite(n) && (types.includes("number") || Number.isInteger(n))) cleansed = n;
           }
         }
-        if (cleansed !== v) value[name] = cleansed;
+        if (cleansed !== v) {
+          value[name] = cleansed;
+          changed = true;
+        }
       } else if (isObject(v) && propertySchema !== undefined) {
-        visit(v, propertySchema);
+        if (visit(v, propertySchema)) changed = true;
       }
     }
+    return changed;
   };
   return (record) => {
-    if (!isObject(record)) return;
-    visit(record, schema);
+    if (!isObject(record)) return false;
+    let changed = visit(record, schema);
     if (defaults !== undefined) {
       for (const name of Object.keys(defaults)) {
         if (record[name] !== undefined) continue;
         const value = defaults[name];
         record[name] = typeof value === "object" && value !== null ? structuredClone(value) : value;
+        changed = true;
       }
     }
+    return changed;
   };
 }

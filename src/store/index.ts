@@ -24,6 +24,7 @@ import { ViewStore } from "./view-store.js";
 export * from "./checkpoint-store.js";
 export * from "./dead-letter-ledger.js";
 export { canonicalJson, decodeJson, encodeJson } from "./json-codec.js";
+export { streamRecordsSql } from "./log-batch.js";
 export * from "./sqlite-database.js";
 export * from "./sqlite-state-backend.js";
 export * from "./stream-log.js";
