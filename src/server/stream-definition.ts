@@ -96,7 +96,7 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(cleanse === undefined ? {} : { cleanse }),
     validateRecord(record: unknown): RecordValidation {
-      const changed = cleanseRecord !== undefined && cleanseRecord(record);
+      const changed = cleanseRecord?.(record) === true;
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
       if (eventTime === undefined) return { ok: true, record, eventTime: null, changed };
       const raw = isObject(record) ? record[eventTime] : undefined;
