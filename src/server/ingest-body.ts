@@ -15,6 +15,8 @@ export interface IngestBody {
    * could be over the limit, else its length in characters (a lower bound that cannot pass a record wrongly).
    */
   readonly sizes?: number[];
+  /** Each record's JSON text as sent (NDJSON lines), which the log stores unless cleansing changed the record. */
+  readonly texts?: string[];
 }
 
 export interface IngestBodyLimits {
@@ -99,7 +101,9 @@ function parseNdjson(
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const records: unknown[] = [];
   const sizes: number[] = [];
-  let pending = "";
+  const texts: string[] = [];
+  /** Bytes of the line still arriving: the chunks after the last newline seen. */
+  let pending: Buffer[] = [];
   let line = 0;
   let received = 0;
   let finished = false;
@@ -111,16 +115,15 @@ function parseNdjson(
     payload.removeListener("end", onEnd);
     payload.removeListener("error", onError);
     if (error !== null) done(error);
-    else done(null, { records, sizes });
+    else done(null, { records, sizes, texts });
   };
   const takeLine = (text: string): Error | undefined => {
     line++;
-    const trimmed = text.endsWith("\r") ? text.slice(0, -1) : text;
-    if (trimmed.trim() === "") return undefined;
+    const trimmed = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+    // A line starting with "{" is not blank; others are checked.
+    if (trimmed.charCodeAt(0) !== 123 && trimmed.trim() === "") return undefined;
     try {
       records.push(JSON.parse(trimmed));
-      // UTF-16 units ≤ UTF-8 bytes ≤ 3 × units: count bytes only for a line that might be long.
-      sizes.push(trimmed.length * 3 <= maxCheap ? trimmed.length : Buffer.byteLength(trimmed));
     } catch (error) {
       return new ApiError(
         400,
@@ -132,30 +135,61 @@ function parseNdjson(
         },
       );
     }
+    texts.push(trimmed);
+    // UTF-16 units ≤ UTF-8 bytes ≤ 3 × units: count bytes only for a line that might be long.
+    sizes.push(trimmed.length * 3 <= maxCheap ? trimmed.length : Buffer.byteLength(trimmed));
     if (records.length > limits.maxRecordsPerRequest) return tooManyRecords(limits.maxRecordsPerRequest);
     return undefined;
   };
   const invalidUtf8 = () =>
     new ApiError(400, "invalid_utf8", `line ${line + 1}: not valid UTF-8`, { line: line + 1 });
-  /**
-   * Splits at newline bytes (0x0A never occurs inside a UTF-8 sequence), so each line is decoded on its own and
-   * an invalid byte is blamed on its line; only this chunk is searched, so a long line is scanned once.
-   */
-  const takeBytes = (bytes: Uint8Array): Error | undefined => {
+  /** Takes each line of `text` (complete lines, without the last newline). */
+  const takeLines = (text: string): Error | undefined => {
     let start = 0;
-    try {
-      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
-        const text = pending + decoder.decode(bytes.subarray(start, nl), { stream: true }) + decoder.decode();
-        pending = "";
-        start = nl + 1;
-        const error = takeLine(text);
-        if (error !== undefined) return error;
-      }
-      pending += decoder.decode(bytes.subarray(start), { stream: true });
-    } catch {
-      return invalidUtf8();
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      const error = takeLine(text.slice(start, nl));
+      if (error !== undefined) return error;
+      start = nl + 1;
     }
-    return undefined;
+    return takeLine(text.slice(start));
+  };
+  /**
+   * Decodes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence) at once; when they
+   * are not valid UTF-8, decodes them one by one, so the error names the line.
+   */
+  const takeCompleteLines = (bytes: Buffer): Error | undefined => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      let start = 0;
+      for (let nl = bytes.indexOf(10); start <= bytes.length; nl = bytes.indexOf(10, start)) {
+        const end = nl < 0 ? bytes.length : nl;
+        let lineText: string;
+        try {
+          lineText = decoder.decode(bytes.subarray(start, end));
+        } catch {
+          return invalidUtf8();
+        }
+        const error = takeLine(lineText);
+        if (error !== undefined) return error;
+        start = end + 1;
+      }
+      return undefined;
+    }
+    return takeLines(text);
+  };
+  /** Takes the lines a chunk completes; keeps the bytes after its last newline for the next chunk. */
+  const takeBytes = (bytes: Buffer): Error | undefined => {
+    const last = bytes.lastIndexOf(10);
+    if (last < 0) {
+      pending.push(bytes);
+      return undefined;
+    }
+    const head = bytes.subarray(0, last);
+    const complete = pending.length === 0 ? head : Buffer.concat([...pending, head]);
+    pending = last + 1 < bytes.length ? [bytes.subarray(last + 1)] : [];
+    return takeCompleteLines(complete);
   };
   function onData(chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -168,14 +202,9 @@ function parseNdjson(
     if (error !== undefined) finish(error);
   }
   function onEnd(): void {
-    let rest: string;
-    try {
-      rest = pending + decoder.decode();
-    } catch {
-      finish(invalidUtf8());
-      return;
-    }
-    finish(takeLine(rest) ?? null);
+    const rest = Buffer.concat(pending);
+    pending = [];
+    finish(rest.length === 0 ? null : (takeCompleteLines(rest) ?? null));
   }
   function onError(error: Error): void {
     finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));

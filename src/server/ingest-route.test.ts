@@ -115,6 +115,28 @@ describe("POST /v1/streams/:stream/events", () => {
     assert.equal((read.records[499] as { deviceId: string }).deviceId, "d-é-499");
   });
 
+  it("stores NDJSON records as sent when cleansing leaves them alone, and as cleansed when it does not", async () => {
+    const start = t.store.log.endOffset("readings");
+    const lines = [
+      ' { "deviceId" : "d1", "temp" : 1.50, "ts" : 1000, "unit" : "F" } ',
+      '{"deviceId":" d2 ","temp":"2","ts":2000,"unit":"C"}',
+      '{"deviceId":"d3","temp":3,"ts":3000}',
+      '{"deviceId":"d4","temp":4,"unit":"C","tags":{"a":"\u00e9"}}',
+    ];
+    const reply = await post(events, `${lines.join("\n")}\n`, "application/x-ndjson");
+    assert.equal(reply.status, 200);
+    assert.deepEqual(t.store.log.read("readings", start, 10), {
+      offsets: [start, start + 1, start + 2, start + 3],
+      eventTimes: [1000, 2000, 3000, null],
+      records: [
+        { deviceId: "d1", temp: 1.5, ts: 1000, unit: "F" },
+        { deviceId: "d2", temp: 2, ts: 2000, unit: "C" },
+        { deviceId: "d3", temp: 3, ts: 3000, unit: "C" },
+        { deviceId: "d4", temp: 4, unit: "C", tags: { a: "é" } },
+      ],
+    });
+  });
+
   it("names the line of malformed NDJSON and appends nothing", async () => {
     const end = t.store.log.endOffset("readings");
     const reply = await post(events, '{"deviceId":"a","temp":1}\n{"deviceId":\n', "application/x-ndjson");

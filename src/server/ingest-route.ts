@@ -101,11 +101,17 @@ export function ingest(
   name: string,
   body: IngestBody,
 ): { status: number; payload: unknown } {
-  const { records, sizes } = body;
+  const { records, sizes, texts } = body;
   const stream = ctx.streams.get(name)!;
   const now = ctx.clock.now();
   const valid: unknown[] = [];
   const eventTimes: (number | null)[] = [];
+  // Each valid record's text as received, stored instead of serialising it again. Anything that changes a
+  // valid record after validation must set its text to undefined, or the log would keep the text as sent.
+  // A stream with PII policies never stores texts as sent: the policies change records after validation.
+  const protector = ctx.protectors.get(name);
+  const validTexts: (string | undefined)[] | undefined =
+    texts === undefined || protector !== undefined ? undefined : [];
   const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
@@ -118,12 +124,13 @@ export function ingest(
     if (result.ok) {
       valid.push(result.record);
       eventTimes.push(result.eventTime);
+      validTexts?.push(result.changed ? undefined : texts![i]);
     } else {
       rejected.push({ index: i, reason: result.reason, record });
     }
   }
   // PII policies: after validation (which saw the original values), before anything is written.
-  ctx.protectors.get(name)?.protectBatch(valid, rejected);
+  protector?.protectBatch(valid, rejected);
   // Dead letters first: if they fail, nothing was appended and a retry is clean (a failed append after
   // them only repeats dead letters on retry, never log records).
   if (rejected.length > 0) {
@@ -148,7 +155,7 @@ export function ingest(
   }
   let offsets: IngestReply["offsets"] = null;
   if (valid.length > 0) {
-    const range = ctx.store.log.append(name, valid, eventTimes, now);
+    const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
     offsets = { first: range.first, last: range.last };
     ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
   }

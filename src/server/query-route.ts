@@ -9,7 +9,7 @@
  */
 import Database from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
-import { storePaths } from "../store/index.js";
+import { storePaths, streamRecordsSql } from "../store/index.js";
 import { ApiError } from "./api-error.js";
 import { intParam, type Query } from "./query-params.js";
 import type { ServerContext } from "./server-context.js";
@@ -195,8 +195,8 @@ export class ReadOnlyQueryEngine {
           continue;
         taken.add(stream.name.toLowerCase());
         this.db.exec(
-          `CREATE TEMP VIEW ${quote(stream.name)} AS SELECT offset, event_time, ingest_time, payload AS value
-           FROM log.log_${stream.id} WHERE sluice_tick()`,
+          `CREATE TEMP VIEW ${quote(stream.name)} AS SELECT * FROM (${streamRecordsSql("log", stream.id)})
+           WHERE sluice_tick()`,
         );
       }
     } finally {

@@ -21,6 +21,7 @@ describe("defineStream", () => {
       ok: true,
       record: { id: "a", x: 1.5 },
       eventTime: null,
+      changed: false,
     });
     assert.deepEqual(s.validateRecord({ id: "a", x: "hot" }), { ok: false, reason: "/x: must be number" });
     assert.deepEqual(s.validateRecord({ x: 1 }), { ok: false, reason: "/id: is required" });
@@ -44,6 +45,7 @@ describe("defineStream", () => {
       ok: true,
       record: { id: "a", x: 25, n: 7, inner: { y: 3 } },
       eventTime: null,
+      changed: true,
     });
     // An integer field does not take a fraction; a non-numeric string is left for validation to reject.
     assert.deepEqual(s.validateRecord({ id: "a", n: "1.5" }), { ok: false, reason: "/n: must be integer" });
@@ -52,7 +54,17 @@ describe("defineStream", () => {
       ok: true,
       record: { id: "a", n: 12 },
       eventTime: null,
+      changed: true,
     });
+    assert.deepEqual(
+      s.validateRecord({ id: "a", n: 3, inner: { y: 1 } }),
+      { ok: true, record: { id: "a", n: 3, inner: { y: 1 } }, eventTime: null, changed: false },
+      "a record cleansing leaves as it is says so: its text as sent can be stored",
+    );
+    for (const record of [{ id: "a", n: 3, extra: 1 }, { id: "a", n: 3, inner: { y: " 1" } }, { id: "a" }]) {
+      const result = s.validateRecord(record);
+      assert.equal(result.ok && result.changed, true, JSON.stringify(record));
+    }
   });
 
   it("without cleansing, numeric strings and padding are kept (and rejected by type)", () => {
@@ -66,10 +78,15 @@ describe("defineStream", () => {
       schema: { type: "object", properties: { ts: { type: ["number", "string"] } } },
       eventTime: "ts",
     });
-    assert.deepEqual(s.validateRecord({ ts: 1000 }), { ok: true, record: { ts: 1000 }, eventTime: 1000 });
+    assert.deepEqual(s.validateRecord({ ts: 1000 }), {
+      ok: true,
+      record: { ts: 1000 },
+      eventTime: 1000,
+      changed: false,
+    });
     const iso = s.validateRecord({ ts: "2024-05-01T00:00:00Z" });
     assert.equal(iso.ok && iso.eventTime, Date.parse("2024-05-01T00:00:00Z"));
-    assert.deepEqual(s.validateRecord({}), { ok: true, record: {}, eventTime: null });
+    assert.deepEqual(s.validateRecord({}), { ok: true, record: {}, eventTime: null, changed: false });
     const bad = s.validateRecord({ ts: "soon" });
     assert.equal(bad.ok, false);
     assert.match(!bad.ok ? bad.reason : "", /^\/ts: event time/);

@@ -43,6 +43,8 @@ export interface ValidRecord {
   readonly ok: true;
   readonly record: unknown;
   readonly eventTime: number | null;
+  /** Cleansing changed the record: its text as sent no longer stands for it. */
+  readonly changed: boolean;
 }
 
 /** A record that failed, with a reason naming the field, e.g. `/temp: must be number`. */
@@ -111,10 +113,10 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
   }
   const cleanseRecord = cleanse === undefined ? undefined : cleanser(schema, cleanse);
   let validateAll: ValidateFunction | undefined;
-  const withEventTime = (record: unknown): RecordValidation => {
-    if (eventTime === undefined) return { ok: true, record, eventTime: null };
+  const withEventTime = (record: unknown, changed: boolean): RecordValidation => {
+    if (eventTime === undefined) return { ok: true, record, eventTime: null, changed };
     const raw = isObject(record) ? record[eventTime] : undefined;
-    if (raw === undefined || raw === null) return { ok: true, record, eventTime: null };
+    if (raw === undefined || raw === null) return { ok: true, record, eventTime: null, changed };
     const time = toEventTime(raw);
     if (time === undefined) {
       return {
@@ -122,7 +124,7 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
         reason: `/${eventTime}: event time must be epoch milliseconds or an ISO-8601 date-time`,
       };
     }
-    return { ok: true, record, eventTime: time };
+    return { ok: true, record, eventTime: time, changed };
   };
   const definition: StreamDefinition = {
     name,
@@ -132,20 +134,20 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     ...(cleanse === undefined ? {} : { cleanse }),
     ...(pii === undefined ? {} : { pii }),
     validateRecord(record: unknown): RecordValidation {
-      if (cleanseRecord !== undefined) cleanseRecord(record);
+      const changed = cleanseRecord?.(record) === true;
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
-      return withEventTime(record);
+      return withEventTime(record, changed);
     },
     validateReplayed(record: unknown, exempt: readonly string[]): RecordValidation {
       if (exempt.length === 0) return definition.validateRecord(record);
-      if (cleanseRecord !== undefined) cleanseRecord(record);
+      const changed = cleanseRecord?.(record) === true;
       validateAll ??= ajvAllErrors().compile(schema);
       if (!validateAll(record)) {
         const exemptPaths = exempt.map((path) => path.split("."));
         const left = (validateAll.errors ?? []).filter((error) => !aboutExemptField(error, exemptPaths));
         if (left.length > 0) return { ok: false, reason: describeError(left[0]) };
       }
-      return withEventTime(record);
+      return withEventTime(record, changed);
     },
   };
   return definition;
@@ -202,15 +204,20 @@ function typesOf(schema: unknown): string[] {
   return Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : [];
 }
 
-/** A function cleansing a record in place, following the schema's `properties` into nested objects. */
-function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown) => void {
+/**
+ * A function cleansing a record in place, following the schema's `properties` into nested objects; it
+ * returns whether it changed anything.
+ */
+function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown) => boolean {
   const { trim = false, coerceNumbers = false, defaults, dropUnknown = false } = options;
-  const visit = (value: Record<string, unknown>, level: unknown): void => {
+  const visit = (value: Record<string, unknown>, level: unknown): boolean => {
+    let changed = false;
     const properties = isObject(level) && isObject(level.properties) ? level.properties : undefined;
     for (const name of Object.keys(value)) {
       const propertySchema = properties?.[name];
       if (dropUnknown && properties !== undefined && !Object.hasOwn(properties, name)) {
         delete value[name];
+        changed = true;
         continue;
       }
       const v = value[name];
@@ -225,21 +232,27 @@ function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown
             if (Number.isFinite(n) && (types.includes("number") || Number.isInteger(n))) cleansed = n;
           }
         }
-        if (cleansed !== v) value[name] = cleansed;
+        if (cleansed !== v) {
+          value[name] = cleansed;
+          changed = true;
+        }
       } else if (isObject(v) && propertySchema !== undefined) {
-        visit(v, propertySchema);
+        if (visit(v, propertySchema)) changed = true;
       }
     }
+    return changed;
   };
   return (record) => {
-    if (!isObject(record)) return;
-    visit(record, schema);
+    if (!isObject(record)) return false;
+    let changed = visit(record, schema);
     if (defaults !== undefined) {
       for (const name of Object.keys(defaults)) {
         if (record[name] !== undefined) continue;
         const value = defaults[name];
         record[name] = typeof value === "object" && value !== null ? structuredClone(value) : value;
+        changed = true;
       }
     }
+    return changed;
   };
 }

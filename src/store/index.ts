@@ -20,10 +20,12 @@ import { type Durability, openDatabase, storePaths } from "./sqlite-database.js"
 import { SqliteStateBackend } from "./sqlite-state-backend.js";
 import { StreamLog } from "./stream-log.js";
 import { ViewStore } from "./view-store.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 export * from "./checkpoint-store.js";
 export * from "./dead-letter-ledger.js";
 export { canonicalJson, decodeJson, encodeJson } from "./json-codec.js";
+export { streamRecordsSql } from "./log-batch.js";
 export * from "./sqlite-database.js";
 export * from "./sqlite-state-backend.js";
 export * from "./stream-log.js";
@@ -59,6 +61,8 @@ export class EmbeddedStore {
   readonly views: ViewStore;
   private readonly pipelines = new Map<string, PipelineWriters>();
   private ingestionLedger: SqliteDeadLetterLedger | undefined;
+  /** Moves the ingest log's WAL into log.db off the appending thread. */
+  private readonly logCheckpointer: WalCheckpointer;
 
   constructor(dir: string, options: EmbeddedStoreOptions = {}) {
     this.dir = dir;
@@ -72,6 +76,7 @@ export class EmbeddedStore {
       throw error;
     }
     this.log = new StreamLog(this.logDb);
+    this.logCheckpointer = new WalCheckpointer(this.logDb, this.durability);
     this.checkpoints = new CheckpointStore(this.stateDb);
     this.views = new ViewStore(this.stateDb);
   }
@@ -148,6 +153,7 @@ export class EmbeddedStore {
   /** Closes both files (after a final checkpoint; buffered writes are not committed). */
   close(): void {
     this.pipelines.clear();
+    this.logCheckpointer.close();
     this.logDb.close();
     this.stateDb.close();
   }

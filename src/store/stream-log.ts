@@ -3,13 +3,26 @@
  * and never reused. `append` returns after its transaction committed, so the caller can acknowledge the
  * records; retention deletes a prefix of the log and never renumbers what is left.
  *
- * Each stream has its own table (`log_<id>`) whose rowid is the offset, so appends go to the end of one
- * B-tree and a read is a range scan. Each row also keeps the running maximum event time up to its offset: it
- * only grows with the offset, so a binary search over the offsets finds the first offset at a given event
- * time in O(log n) lookups of the primary key. (A secondary index on it would do the same and cost appends
- * 15–25% of their throughput.)
+ * Each stream has its own table (`log_<id>`) with one row per append (a large one takes several rows, see
+ * log-batch.ts): the records' JSON as lines, their event times, the offset of the first record (the rowid,
+ * so appends go to the end of one B-tree and a read is a range scan), the count, the ingest time and the
+ * running maximum event time up to the row's last record. That maximum only grows with the offset, so a binary
+ * search over the rows finds the first offset at a given event time in O(log n) lookups of the primary key.
+ * Retention may cut a row: its records before the stream's start offset are no longer readable, and the row is
+ * deleted once all of them are. log.db's `user_version` is the format: 2; a format-1 log (one row per record)
+ * is converted when opened.
  */
 import type Database from "better-sqlite3";
+import {
+  type BatchRow,
+  type DecodedBatch,
+  decodeBatch,
+  encodeRecord,
+  logTableSql,
+  MAX_RECORDS_PER_ROW,
+  recordSizes,
+} from "./log-batch.js";
+import { upgradeLogFormat } from "./log-format.js";
 
 /** The offsets an append got, both inclusive; an empty append gets `last = first - 1`. */
 export interface AppendedRange {
@@ -57,25 +70,20 @@ export interface StreamLogOptions {
   readonly onListenerError?: (error: unknown) => void;
 }
 
-/** Record sizes read per query when finding where a byte limit cuts the log. */
-const SIZES_PER_READ = 1024;
-
-/** Rows per multi-row INSERT: fewer calls into SQLite per record, well under the bound-parameter limit. */
-const ROWS_PER_INSERT = 64;
-const COLUMNS = 5;
-
 interface StreamHandle {
   readonly id: number;
-  readonly insertOne: Database.Statement;
-  readonly insertMany: Database.Statement;
-  readonly read: Database.Statement;
-  readonly maxEventTimeAt: Database.Statement;
-  readonly firstAtTimeFrom: Database.Statement;
-  readonly eventTimeAt: Database.Statement;
-  readonly firstYoung: Database.Statement;
-  readonly bytesBefore: Database.Statement;
+  readonly insert: Database.Statement;
+  /** The first offset of the row holding an offset (the last row starting at or before it), or null. */
+  readonly rowStartAt: Database.Statement;
+  readonly rowsFrom: Database.Statement;
+  readonly rowBoundsAt: Database.Statement;
+  readonly firstRowWithTimeFrom: Database.Statement;
+  readonly firstYoungFrom: Database.Statement;
+  readonly bytesOfRowsBefore: Database.Statement;
   readonly sizesFrom: Database.Statement;
   readonly deleteBefore: Database.Statement;
+  /** The last row decoded: a reader going through a row a part at a time splits it once. */
+  cached: DecodedBatch | undefined;
 }
 
 interface RegistryRow {
@@ -100,7 +108,6 @@ CREATE TABLE IF NOT EXISTS streams (
 export class StreamLog {
   private readonly handles = new Map<string, StreamHandle>();
   private readonly listeners = new Set<AppendListener>();
-  private readonly params = new Array<unknown>(ROWS_PER_INSERT * COLUMNS);
   private readonly registryByName: Database.Statement<[string], RegistryRow>;
   private readonly registryById: Database.Statement<[number], RegistryRow>;
   private readonly updateEnd: Database.Statement;
@@ -113,6 +120,7 @@ export class StreamLog {
       records: readonly unknown[],
       eventTimes: readonly (number | null)[] | undefined,
       ingestTime: number,
+      texts: readonly (string | undefined)[] | undefined,
     ) => number
   >;
   private readonly onListenerError: (error: unknown) => void;
@@ -122,6 +130,7 @@ export class StreamLog {
     options: StreamLogOptions = {},
   ) {
     db.exec(SCHEMA);
+    upgradeLogFormat(db);
     this.registryByName = db.prepare("SELECT * FROM streams WHERE name = ?");
     this.registryById = db.prepare("SELECT * FROM streams WHERE id = ?");
     this.updateEnd = db.prepare(
@@ -129,8 +138,8 @@ export class StreamLog {
     );
     this.updateStart = db.prepare("UPDATE streams SET start_offset = ?, bytes = bytes - ? WHERE id = ?");
     this.listStreams = db.prepare("SELECT * FROM streams ORDER BY name");
-    this.appendTx = db.transaction((stream, handle, records, eventTimes, ingestTime) =>
-      this.appendRows(stream, handle, records, eventTimes, ingestTime),
+    this.appendTx = db.transaction((stream, handle, records, eventTimes, ingestTime, texts) =>
+      this.appendRows(stream, handle, records, eventTimes, ingestTime, texts),
     );
     this.onListenerError =
       options.onListenerError ??
@@ -144,16 +153,24 @@ export class StreamLog {
    * Appends records (any JSON values) in one transaction and returns their offsets once it committed, e.g.
    * `log.append("clicks", events, events.map((e) => e.ts), clock.now())` → `{ first: 0, last: 99 }`.
    * `eventTimes` (ms, or null when unknown) runs parallel to `records`; `ingestTime` drives age retention.
+   * `texts`, also parallel, may give a record's JSON as received (one line, parsing to a value equal to the
+   * record, e.g. an NDJSON line that cleansing did not change): it is stored instead of serialising the record.
    */
   append(
     stream: string,
     records: readonly unknown[],
     eventTimes: readonly (number | null)[] | undefined,
     ingestTime: number,
+    texts?: readonly (string | undefined)[],
   ): AppendedRange {
     if (eventTimes !== undefined && eventTimes.length !== records.length) {
       throw new RangeError(
         `append to stream ${JSON.stringify(stream)}: ${records.length} records but ${eventTimes.length} event times`,
+      );
+    }
+    if (texts !== undefined && texts.length !== records.length) {
+      throw new RangeError(
+        `append to stream ${JSON.stringify(stream)}: ${records.length} records but ${texts.length} texts`,
       );
     }
     if (!Number.isFinite(ingestTime)) {
@@ -164,7 +181,7 @@ export class StreamLog {
       const end = this.endOffset(stream);
       return { first: end, last: end - 1 };
     }
-    const first = this.appendTx.immediate(stream, handle, records, eventTimes, ingestTime);
+    const first = this.appendTx.immediate(stream, handle, records, eventTimes, ingestTime, texts);
     const range: AppendEvent = { stream, first, last: first + records.length - 1 };
     for (const listener of this.listeners) {
       try {
@@ -186,12 +203,19 @@ export class StreamLog {
     const records: unknown[] = [];
     const handle = this.handle(stream, false);
     if (handle === undefined || limit <= 0) return { offsets, eventTimes, records };
-    const rows = handle.read.all(fromOffset, limit) as Array<[number, number | null, string]>;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      offsets.push(row[0]);
-      eventTimes.push(row[1]);
-      records.push(JSON.parse(row[2]));
+    const registry = this.registryById.get(handle.id)!;
+    let next = Math.max(fromOffset, registry.start_offset);
+    while (next < registry.end_offset && records.length < limit) {
+      const batch = this.batchAt(handle, next);
+      if (batch === undefined) break;
+      const end = Math.min(batch.first + batch.lines.length, next + (limit - records.length));
+      for (let offset = next; offset < end; offset++) {
+        const k = offset - batch.first;
+        offsets.push(offset);
+        eventTimes.push(batch.eventTimes === null ? null : batch.eventTimes[k]!);
+        records.push(JSON.parse(batch.lines[k]!));
+      }
+      next = end;
     }
     return { offsets, eventTimes, records };
   }
@@ -215,20 +239,35 @@ export class StreamLog {
     if (handle === undefined) return null;
     const row = this.registryById.get(handle.id)!;
     if (row.max_event_time === null || row.max_event_time < eventTime) return null;
-    // Binary search for the first offset whose running maximum reaches eventTime; the last one does.
+    // Binary search for the first row whose running maximum reaches eventTime: no record before it does.
     let lo = row.start_offset;
-    let hi = row.end_offset - 1;
+    let hi = row.end_offset;
     while (lo < hi) {
       const mid = lo + Math.floor((hi - lo) / 2);
-      const max = handle.maxEventTimeAt.get(mid) as number | null;
-      if (max !== null && max >= eventTime) hi = mid;
-      else lo = mid + 1;
+      const [first, count, runningMax] = handle.rowBoundsAt.get(mid) as [number, number, number | null];
+      if (runningMax !== null && runningMax >= eventTime) hi = Math.max(lo, first);
+      else lo = first + count;
     }
-    const candidate = lo;
-    // The running maximum counts records that retention deleted: then the candidate itself may be earlier.
-    const own = handle.eventTimeAt.get(candidate) as number | null | undefined;
-    if (own !== null && own !== undefined && own >= eventTime) return candidate;
-    return (handle.firstAtTimeFrom.get(candidate, eventTime) as number | undefined) ?? null;
+    // The running maximum counts records that retention deleted: then the answer may lie further on, in the
+    // first row from there on holding a time that reaches eventTime.
+    let from = lo;
+    while (from < row.end_offset) {
+      const batch = this.batchAt(handle, from);
+      if (batch === undefined) return null;
+      const times = batch.eventTimes;
+      if (times !== null) {
+        for (let k = from - batch.first; k < times.length; k++) {
+          const t = times[k];
+          if (t !== null && t !== undefined && t >= eventTime) return batch.first + k;
+        }
+      }
+      const next = handle.firstRowWithTimeFrom.get(batch.first + batch.lines.length, eventTime) as
+        | number
+        | undefined;
+      if (next === undefined) return null;
+      from = next;
+    }
+    return null;
   }
 
   /** Every stream with its offsets and size, by name, e.g. for `GET /v1/streams`. */
@@ -265,17 +304,20 @@ export class StreamLog {
       const row = this.registryById.get(handle.id)!;
       let cutoff = row.start_offset;
       if (maxRecords !== undefined) cutoff = Math.max(cutoff, row.end_offset - maxRecords);
-      if (maxAgeMs !== undefined) {
-        const young = handle.firstYoung.get(cutoff, now - maxAgeMs) as number | undefined;
+      if (maxAgeMs !== undefined && cutoff < row.end_offset) {
+        // Every record of a row has the row's ingest time.
+        const young = handle.firstYoungFrom.get(this.rowStart(handle, cutoff), now - maxAgeMs) as
+          | number
+          | undefined;
         cutoff = Math.max(cutoff, young ?? row.end_offset);
       }
       if (maxBytes !== undefined) {
-        const kept = row.bytes - (cutoff > row.start_offset ? this.bytesBefore(handle, cutoff) : 0);
-        if (kept > maxBytes) cutoff = this.byteCutoff(handle, cutoff, kept - maxBytes);
+        const kept = row.bytes - this.bytesBetween(handle, row.start_offset, cutoff);
+        if (kept > maxBytes) cutoff = this.byteCutoff(handle, cutoff, row.end_offset, kept - maxBytes);
       }
       if (cutoff <= row.start_offset) return 0;
-      const bytes = this.bytesBefore(handle, cutoff);
-      handle.deleteBefore.run(cutoff);
+      const bytes = this.bytesBetween(handle, row.start_offset, cutoff);
+      handle.deleteBefore.run(cutoff, cutoff);
       this.updateStart.run(cutoff, bytes, handle.id);
       return cutoff - row.start_offset;
     });
@@ -293,24 +335,65 @@ export class StreamLog {
     };
   }
 
-  /** Bytes of the retained records before `offset`. */
+  /** The row holding `offset`, decoded (the last one decoded is kept), or undefined when none does. */
+  private batchAt(handle: StreamHandle, offset: number): DecodedBatch | undefined {
+    const cached = handle.cached;
+    if (cached !== undefined && offset >= cached.first && offset < cached.first + cached.lines.length) {
+      return cached;
+    }
+    const row = handle.rowsFrom.get(this.rowStart(handle, offset)) as BatchRow | undefined;
+    if (row === undefined || offset >= row[0] + row[1]) return undefined;
+    handle.cached = decodeBatch(row);
+    return handle.cached;
+  }
+
+  /** The first offset of the row holding `offset`, or `offset` itself when no row starts at or before it. */
+  private rowStart(handle: StreamHandle, offset: number): number {
+    return (handle.rowStartAt.get(offset) as number | null) ?? offset;
+  }
+
+  /** Bytes of the stored records from `from` to `to` (exclusive), both at or after the start offset. */
+  private bytesBetween(handle: StreamHandle, from: number, to: number): number {
+    if (to <= from) return 0;
+    return this.bytesBefore(handle, to) - this.bytesBefore(handle, from);
+  }
+
+  /** Bytes of the stored records before `offset` (those of a row that retention cut count too). */
   private bytesBefore(handle: StreamHandle, offset: number): number {
-    return (handle.bytesBefore.get(offset) as number | null) ?? 0;
+    const start = handle.rowStartAt.get(offset) as number | null;
+    if (start === null) return 0;
+    const whole = (handle.bytesOfRowsBefore.get(start) as number | null) ?? 0;
+    const [first, count, bytes, payload] = handle.sizesFrom.get(start) as [number, number, number, string];
+    if (offset >= first + count) return whole + bytes;
+    const sizes = recordSizes(payload);
+    let part = 0;
+    for (let k = 0; k < offset - first; k++) part += sizes[k]!;
+    return whole + part;
   }
 
   /** The first offset to keep so that at least `excess` bytes from `from` on are deleted (oldest first). */
-  private byteCutoff(handle: StreamHandle, from: number, excess: number): number {
+  private byteCutoff(handle: StreamHandle, from: number, end: number, excess: number): number {
     let dropped = 0;
     let next = from;
-    for (;;) {
-      const rows = handle.sizesFrom.all(next, SIZES_PER_READ) as Array<[number, number]>;
-      for (const [offset, size] of rows) {
-        dropped += size;
-        if (dropped >= excess) return offset + 1;
+    while (next < end) {
+      const [first, count, bytes, payload] = handle.sizesFrom.get(this.rowStart(handle, next)) as [
+        number,
+        number,
+        number,
+        string,
+      ];
+      if (next === first && dropped + bytes < excess) {
+        dropped += bytes;
+      } else {
+        const sizes = recordSizes(payload);
+        for (let k = next - first; k < count; k++) {
+          dropped += sizes[k]!;
+          if (dropped >= excess) return first + k + 1;
+        }
       }
-      if (rows.length > 0) next = rows[rows.length - 1]![0] + 1;
-      if (rows.length < SIZES_PER_READ) return next; // every record read: keep none
+      next = first + count;
     }
+    return end; // every record counted: keep none
   }
 
   private appendRows(
@@ -319,44 +402,57 @@ export class StreamLog {
     records: readonly unknown[],
     eventTimes: readonly (number | null)[] | undefined,
     ingestTime: number,
+    texts: readonly (string | undefined)[] | undefined,
   ): number {
     const registry = this.registryById.get(handle.id)!;
     const first = registry.end_offset;
-    let maxTime = registry.max_event_time;
-    let bytes = 0;
-    const params = this.params;
+    let runningMax = registry.max_event_time;
+    let totalBytes = 0;
     const n = records.length;
-    let i = 0;
-    let p = 0;
-    for (; i < n; i++) {
-      let eventTime: number | null = null;
-      if (eventTimes !== undefined) {
-        eventTime = eventTimes[i] ?? null;
-        if (eventTime !== null) {
-          if (typeof eventTime !== "number" || !Number.isFinite(eventTime)) {
-            throw new RangeError(
-              `append to stream ${JSON.stringify(stream)}: record ${i}'s event time must be a finite number or null`,
-            );
+    for (let from = 0; from < n; from += MAX_RECORDS_PER_ROW) {
+      const to = Math.min(n, from + MAX_RECORDS_PER_ROW);
+      let payload = "";
+      let times = eventTimes === undefined ? undefined : "[";
+      let anyTime = false;
+      let rowMax: number | null = null;
+      for (let i = from; i < to; i++) {
+        if (eventTimes !== undefined) {
+          const eventTime = eventTimes[i] ?? null;
+          if (eventTime !== null) {
+            if (typeof eventTime !== "number" || !Number.isFinite(eventTime)) {
+              throw new RangeError(
+                `append to stream ${JSON.stringify(stream)}: record ${i}'s event time must be a finite number or null`,
+              );
+            }
+            anyTime = true;
+            if (rowMax === null || eventTime > rowMax) rowMax = eventTime;
           }
-          if (maxTime === null || eventTime > maxTime) maxTime = eventTime;
+          times += i === from ? String(eventTime) : `,${eventTime}`;
         }
+        let text = texts?.[i];
+        if (text === undefined) text = encodeRecord(stream, records[i], i);
+        else if (text.length === 0 || text.includes("\n")) {
+          throw new RangeError(
+            `append to stream ${JSON.stringify(stream)}: record ${i}'s text must be one non-empty line of JSON`,
+          );
+        }
+        payload = i === from ? text : `${payload}\n${text}`;
       }
-      const text = encodeRecord(stream, records[i], i);
-      bytes += Buffer.byteLength(text);
-      params[p++] = first + i;
-      params[p++] = eventTime;
-      params[p++] = maxTime;
-      params[p++] = ingestTime;
-      params[p++] = text;
-      if (p === params.length) {
-        handle.insertMany.run(params);
-        p = 0;
-      }
+      if (rowMax !== null && (runningMax === null || rowMax > runningMax)) runningMax = rowMax;
+      const bytes = Buffer.byteLength(payload) - (to - from - 1);
+      totalBytes += bytes;
+      handle.insert.run(
+        first + from,
+        to - from,
+        ingestTime,
+        rowMax,
+        runningMax,
+        bytes,
+        anyTime ? `${times}]` : null,
+        payload,
+      );
     }
-    for (let q = 0; q < p; q += COLUMNS) {
-      handle.insertOne.run(params[q], params[q + 1], params[q + 2], params[q + 3], params[q + 4]);
-    }
-    this.updateEnd.run(first + n, bytes, maxTime, handle.id);
+    this.updateEnd.run(first + n, totalBytes, runningMax, handle.id);
     return first;
   }
 
@@ -374,15 +470,7 @@ export class StreamLog {
         const id = Number(
           this.db.prepare("INSERT INTO streams (name) VALUES (?)").run(stream).lastInsertRowid,
         );
-        this.db.exec(
-          `CREATE TABLE IF NOT EXISTS log_${id} (
-             offset INTEGER PRIMARY KEY,
-             event_time INTEGER,
-             max_event_time INTEGER,
-             ingest_time INTEGER NOT NULL,
-             payload TEXT NOT NULL
-           );`,
-        );
+        this.db.exec(logTableSql(`log_${id}`));
         return this.registryById.get(id)!;
       });
       row = createStream.immediate();
@@ -397,45 +485,34 @@ export class StreamLog {
     const db = this.db;
     return {
       id,
-      insertOne: db.prepare(`INSERT INTO ${t} VALUES (?, ?, ?, ?, ?)`),
-      insertMany: db.prepare(
-        `INSERT INTO ${t} VALUES ${new Array(ROWS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`,
-      ),
-      read: db
-        .prepare(`SELECT offset, event_time, payload FROM ${t} WHERE offset >= ? ORDER BY offset LIMIT ?`)
-        .raw(true),
-      maxEventTimeAt: db.prepare(`SELECT max_event_time FROM ${t} WHERE offset = ?`).pluck(),
-      firstAtTimeFrom: db
-        .prepare(`SELECT offset FROM ${t} WHERE offset >= ? AND event_time >= ? ORDER BY offset LIMIT 1`)
-        .pluck(),
-      eventTimeAt: db.prepare(`SELECT event_time FROM ${t} WHERE offset = ?`).pluck(),
-      firstYoung: db
-        .prepare(`SELECT offset FROM ${t} WHERE offset >= ? AND ingest_time >= ? ORDER BY offset LIMIT 1`)
-        .pluck(),
-      bytesBefore: db.prepare(`SELECT sum(length(CAST(payload AS BLOB))) FROM ${t} WHERE offset < ?`).pluck(),
-      sizesFrom: db
+      insert: db.prepare(`INSERT INTO ${t} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      rowStartAt: db.prepare(`SELECT max(first_offset) FROM ${t} WHERE first_offset <= ?`).pluck(),
+      rowsFrom: db
         .prepare(
-          `SELECT offset, length(CAST(payload AS BLOB)) FROM ${t} WHERE offset >= ? ORDER BY offset LIMIT ?`,
+          `SELECT first_offset, count, event_times, payload FROM ${t} WHERE first_offset >= ? ORDER BY first_offset LIMIT 1`,
         )
         .raw(true),
-      deleteBefore: db.prepare(`DELETE FROM ${t} WHERE offset < ?`),
+      rowBoundsAt: db
+        .prepare(
+          `SELECT first_offset, count, running_max_event_time FROM ${t} WHERE first_offset <= ? ORDER BY first_offset DESC LIMIT 1`,
+        )
+        .raw(true),
+      firstRowWithTimeFrom: db
+        .prepare(
+          `SELECT first_offset FROM ${t} WHERE first_offset >= ? AND max_event_time >= ? ORDER BY first_offset LIMIT 1`,
+        )
+        .pluck(),
+      firstYoungFrom: db
+        .prepare(
+          `SELECT first_offset FROM ${t} WHERE first_offset >= ? AND ingest_time >= ? ORDER BY first_offset LIMIT 1`,
+        )
+        .pluck(),
+      bytesOfRowsBefore: db.prepare(`SELECT sum(bytes) FROM ${t} WHERE first_offset < ?`).pluck(),
+      sizesFrom: db
+        .prepare(`SELECT first_offset, count, bytes, payload FROM ${t} WHERE first_offset = ?`)
+        .raw(true),
+      deleteBefore: db.prepare(`DELETE FROM ${t} WHERE first_offset < ? AND first_offset + count <= ?`),
+      cached: undefined,
     };
   }
-}
-
-function encodeRecord(stream: string, record: unknown, index: number): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(record);
-  } catch (error) {
-    throw new TypeError(
-      `append to stream ${JSON.stringify(stream)}: record ${index} is not JSON: ${(error as Error).message}`,
-    );
-  }
-  if (text === undefined) {
-    throw new TypeError(
-      `append to stream ${JSON.stringify(stream)}: record ${index} is not JSON (it is ${typeof record})`,
-    );
-  }
-  return text;
 }
