@@ -166,17 +166,22 @@ const inGrid = (random: SeededRandom, cellLat: number, cellLon: number) => ({
 });
 
 /**
- * Simulated ride requests for demos and load tests: 70% spread over the city, the rest at three hotspots
- * (10%, 5%, 2.5% … of demand) that move every two minutes. Balanced against `driverLocations()` when requests
- * come at a fifth of the rate of driver positions.
+ * Simulated ride requests for demos and load tests: 82.5% spread over the city (some neighbourhoods busier
+ * than others), the rest at three hotspots (10%, 5% and 2.5% of demand) that move every two minutes.
+ * Balanced against `driverLocations()` when requests come at a fifth of the rate of driver positions.
  * Use with `generatorSource({ ratePerSecond: 20, make: rideRequests() })`.
  */
 export function rideRequests(): (index: number, random: SeededRandom, now: number) => RideRequest {
   const shares = [0.1, 0.05, 0.025];
+  // Some neighbourhoods are busier than others (up to twice the quietest).
+  const busy = Array.from({ length: GRID * GRID }, (_, c) => 1 + ((c * 7) % 5) * 0.25);
+  const busyTotal = busy.reduce((a, b) => a + b, 0);
   return (index, random, now) => {
     const era = Math.floor(now / 120_000);
     const r = random.next();
-    let cell = random.int(GRID * GRID);
+    let cell = 0;
+    let pick = random.next() * busyTotal;
+    while (cell < busy.length - 1 && (pick -= busy[cell]!) >= 0) cell++;
     for (let h = 0, acc = 0; h < shares.length; h++) {
       acc += shares[h]!;
       if (r < acc) {

@@ -148,7 +148,7 @@ const SYMBOLS = [
 
 /**
  * Simulated trades for demos and load tests: each symbol's price follows a random walk with rare jumps of
- * 3–6% (about one per symbol every 25 s at 100 trades/s), quantities in round lots.
+ * 3–6% (about one per symbol every 50 s at 100 trades/s), quantities in round lots.
  * Use with `generatorSource({ ratePerSecond: 200, make: marketTrades() })`.
  */
 export function marketTrades(): (index: number, random: SeededRandom, now: number) => Trade {

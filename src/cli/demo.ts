@@ -143,7 +143,13 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       port: options.port,
       ...(options.host === undefined ? {} : { host: options.host }),
     });
-    const { url } = await server.listen();
+    const { url } = await server.listen().catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") throw error;
+      throw new SluiceError(
+        `port ${options.port} is in use; pass --port N for another one (--port 0: any free port)`,
+        "port_in_use",
+      );
+    });
     io.stdout.write(`Dashboard: ${url}/\n`);
     io.stderr.write(
       `sluice demo: ${running.length} pipelines on ${temporary === undefined ? dataDir : "a temporary directory"}, ` +
