@@ -1,9 +1,16 @@
 /** The IoT example over a fixed collection: per-device 10 s stats and anomaly alerts, checked by hand. */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { iotPipeline, type Reading } from "../../examples/iot-sensors.js";
+import { iotPipeline, type Reading, sensorReadings } from "../../examples/iot-sensors.js";
+import { startDurable } from "../../src/checkpoint/durable-run.js";
 import { fromCollection } from "../../src/connectors/collection-source.js";
+import { SeededRandom } from "../../src/connectors/generator-source.js";
+import { storedStream } from "../../src/connectors/stored-stream.js";
 import { MemoryViewStore } from "../../src/sinks/view-writer.js";
+import { EmbeddedStore } from "../../src/store/index.js";
 import { runToCompletion } from "../../src/testing/index.js";
 
 const BASE = Date.UTC(2026, 10, 1); // aligned to 10 s
@@ -54,5 +61,63 @@ describe("example: IoT sensor monitoring", () => {
     assert.equal(alert!.direction, "high");
     assert.ok(Math.abs((alert!.expected as number) - 20.1) < 0.05, `expected ≈ 20.1, got ${alert!.expected}`);
     assert.ok(views.rows("device_alerts").has(`d2|${BASE + 35_000}`));
+  });
+});
+
+describe("example: IoT sensor monitoring, durably", () => {
+  it("stopped mid-stream and resumed from its checkpoint, ends with the views of an uninterrupted run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-iot-"));
+    const make = sensorReadings(5);
+    const random = new SeededRandom(3);
+    const readings = Array.from({ length: 3000 }, (_, i) => make(i, random, BASE + i * 20));
+    const append = (store: EmbeddedStore, from: number, to: number) => {
+      const batch = readings.slice(from, to);
+      store.log.append(
+        "readings",
+        batch,
+        batch.map((r) => r.ts),
+        0,
+      );
+    };
+    const rows = (store: EmbeddedStore, view: string) =>
+      new Map(store.views.list(view, { limit: 100_000 }).map((r) => [r.key, r.value]));
+    try {
+      const reference = new EmbeddedStore(join(dir, "reference"));
+      append(reference, 0, readings.length);
+      await startDurable(iotPipeline("iot", storedStream<Reading>("readings", { until: readings.length })), {
+        store: reference,
+      }).job.done;
+      assert.ok(rows(reference, "device_alerts").size > 0, "the spikes are found");
+
+      const store = new EmbeddedStore(join(dir, "interrupted"));
+      const first = startDurable(
+        iotPipeline("iot", storedStream<Reading>("readings", { until: readings.length })),
+        {
+          store,
+          checkpointInterval: 10,
+        },
+      );
+      for (let i = 0; i < 1500; i += 100) {
+        append(store, i, i + 100);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await first.job.stop(); // as a crash would: no final checkpoint
+      append(store, 1500, readings.length);
+      const second = startDurable(
+        iotPipeline("iot", storedStream<Reading>("readings", { until: readings.length })),
+        {
+          store,
+        },
+      );
+      assert.ok(second.resumedFrom !== undefined, "resumed from a checkpoint");
+      await second.job.done;
+      for (const view of ["device_stats", "device_alerts"]) {
+        assert.deepEqual(rows(store, view), rows(reference, view), view);
+      }
+      store.close();
+      reference.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
