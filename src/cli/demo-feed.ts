@@ -56,10 +56,15 @@ export interface HttpFeederOptions {
   readonly ratePerSecond: number;
   readonly clock: Clock;
   readonly seed?: number;
+  /** Sent as `Authorization: Bearer <key>` when the server requires keys. */
+  readonly apiKey?: string;
   readonly mix?: Partial<FeedMix>;
   /** Milliseconds between batches of each stream (default 200). */
   readonly batchIntervalMs?: number;
 }
+
+/** Records of one stream kept for resending while requests fail. */
+const MAX_UNSENT = 50_000;
 
 const DEFAULT_MIX: FeedMix = { outOfOrder: 0.2, maxDisorderMs: 2500, late: 0.01, invalid: 0.01 };
 
@@ -169,7 +174,10 @@ export class HttpFeeder {
         `${this.options.url}/v1/streams/${encodeURIComponent(state.spec.stream)}/events`,
         {
           method: "POST",
-          headers: { "content-type": "application/x-ndjson" },
+          headers: {
+            "content-type": "application/x-ndjson",
+            ...(this.options.apiKey === undefined ? {} : { authorization: `Bearer ${this.options.apiKey}` }),
+          },
           body: `${lines.join("\n")}\n`,
         },
       );
@@ -187,7 +195,8 @@ export class HttpFeeder {
     } catch (error) {
       stats.failedRequests++;
       stats.lastError = `POST ${state.spec.stream}: ${(error as Error).message}`;
-      if (!this.stopped) state.unsent = lines.concat(state.unsent);
+      // Sent again with the next batch; while the server is away, at most MAX_UNSENT records wait.
+      if (!this.stopped) state.unsent = lines.concat(state.unsent).slice(-MAX_UNSENT);
     }
   }
 }

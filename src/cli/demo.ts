@@ -29,7 +29,8 @@ the server's ingest route — with some out-of-order, late and invalid records. 
 Options:
   --rate N          events per second over all streams (default 500)
   --port N          HTTP port (default 8080; 0: any free port)
-  --host HOST       address to listen on (default 127.0.0.1)
+  --host HOST       address to listen on (default 127.0.0.1; any other address needs --api-key)
+  --api-key KEY     require this key (16+ characters; admin scope) on the API; the generators send it
   --data DIR        keep the data in DIR and resume from it on the next start
                     (default: a fresh temporary directory, removed on exit)
   --seconds N       stop after N seconds (default: run until Ctrl-C)
@@ -43,6 +44,7 @@ interface DemoOptions {
   rate: number;
   port: number;
   host: string | undefined;
+  apiKey: string | undefined;
   data: string | undefined;
   seconds: number | undefined;
   quiet: boolean;
@@ -56,6 +58,7 @@ function parseDemoArgs(argv: string[]): DemoOptions | "help" {
       rate: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
+      "api-key": { type: "string" },
       data: { type: "string" },
       seconds: { type: "string" },
       quiet: { type: "boolean" },
@@ -68,6 +71,7 @@ function parseDemoArgs(argv: string[]): DemoOptions | "help" {
     rate: values.rate === undefined ? 500 : parseInteger(values.rate, "--rate", 1),
     port: values.port === undefined ? 8080 : parseInteger(values.port, "--port", 0),
     host: values.host,
+    apiKey: values["api-key"],
     data: values.data,
     seconds: values.seconds === undefined ? undefined : parseInteger(values.seconds, "--seconds", 1),
     quiet: values.quiet ?? false,
@@ -146,13 +150,19 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
         ),
       ),
     );
-    server = createServer({
-      store,
-      streams: catalog.streams,
-      pipelines: running,
-      port: options.port,
-      ...(options.host === undefined ? {} : { host: options.host }),
-    });
+    try {
+      server = createServer({
+        store,
+        streams: catalog.streams,
+        pipelines: running,
+        port: options.port,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.apiKey === undefined ? {} : { apiKeys: [{ key: options.apiKey, scopes: ["admin"] }] }),
+      });
+    } catch (error) {
+      // A configuration the server refuses (an open non-loopback address, a short key): say so plainly.
+      throw new SluiceError(`${(error as Error).message} (here: --api-key KEY)`, "bad_server_options");
+    }
     const { url } = await server.listen().catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EADDRINUSE") throw error;
       throw new SluiceError(
@@ -169,7 +179,14 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
           .join(""),
     );
 
-    feeder = new HttpFeeder({ url, feeds: catalog.feeds, ratePerSecond: options.rate, clock, seed: 7 });
+    feeder = new HttpFeeder({
+      url,
+      feeds: catalog.feeds,
+      ratePerSecond: options.rate,
+      clock,
+      seed: 7,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+    });
     feeder.start();
 
     if (!options.quiet) {
