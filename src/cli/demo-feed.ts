@@ -117,6 +117,11 @@ export class HttpFeeder {
     this.tick();
   }
 
+  /** Resolves once the requests in flight have been answered (for tests on a manual clock). */
+  async settled(): Promise<void> {
+    await Promise.all(this.states.map((s) => s.inFlight));
+  }
+
   /** Stops making records and waits for the requests in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
