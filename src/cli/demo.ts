@@ -142,10 +142,11 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       }
       return { pipeline, job };
     });
+    // Jobs over live stored streams end only when stopped: what can end them early is a failure.
     const failed = Promise.race(
       running.map(({ pipeline, job }) =>
         job.done.then(
-          () => undefined,
+          () => new Promise<never>(() => {}),
           (error: unknown) => ({ pipeline: pipeline.name, error }),
         ),
       ),
