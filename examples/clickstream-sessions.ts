@@ -1,12 +1,12 @@
 /**
- * Clickstream / activity tracking: user sessions (30 s of inactivity ends one), updated live as they grow,
- * and the top pages of the last minute, every 5 s, over the stored stream "clicks". Run it (and replay it) with:
+ * Clickstream / activity tracking: each user's current session (30 s of inactivity ends one), updated live
+ * as it grows, and the top pages of the last minute, every 5 s, over the stored stream "clicks". Run it (and replay it) with:
  *
  *   sluice run examples/clickstream-sessions.ts --data ./data               # resume or start, then live
  *   sluice run examples/clickstream-sessions.ts --data ./data --from start  # replay the whole stream
  *   curl -XPOST localhost:8080/v1/streams/clicks/events -H 'content-type: application/x-ndjson' \
  *     --data-binary $'{"user":"ann","page":"/","ts":1764115200000}\n'
- *   curl localhost:8080/v1/views/user_sessions
+ *   curl 'localhost:8080/v1/views/user_sessions?key=ann'
  *   curl 'localhost:8080/v1/views/top_pages?order=updated&limit=3'
  */
 import {
@@ -33,13 +33,13 @@ export function clickstreamPipeline(name: string, clicks: Source<Click>): Pipeli
   const events = p
     .source("clicks", clicks)
     .withEventTime((c) => c.ts, { maxOutOfOrderness: "3s", idleTimeout: "30s" });
-  // A session's row (user and start) is updated as it grows; an out-of-order click that joins two sessions
-  // makes a new row for the merged one and leaves the later one's row behind.
+  // One row per user: the session it is in (or was in last), updated click by click. A session only
+  // changes while it is open, and a user's next session starts after the last one has ended.
   events
     .keyBy((c) => c.user)
     .window(session("30s"), { id: "user-sessions" })
     .aggregate({ clicks: count() }, { emit: "updates" })
-    .to(view("user_sessions", { key: (s) => `${JSON.stringify(s.key)}|${s.windowStart}` }));
+    .to(view("user_sessions", { key: (s) => JSON.stringify(s.key) }));
   events
     .keyBy((c) => c.page)
     .window(sliding("1m", "5s"), { id: "page-views" })
