@@ -29,6 +29,7 @@ export {
   WindowResultStream,
 } from "./dataflow/stream.js";
 export type { JoinWindow } from "./joins/index.js";
+export type { Anomaly, AnomalyDetectorOptions, AnomalyMethod } from "./operators/anomaly-detector.js";
 export type { ListState, MapState, ValueState } from "./operators/keyed-state.js";
 export type { KeyedProcessFunction, ProcessContext, TimeDomain, TimerService } from "./operators/process.js";
 export type { Checkpoint } from "./runtime/checkpoint.js";

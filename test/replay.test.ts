@@ -185,13 +185,26 @@ describe("sluice run serves the module's streams", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ user: "late-comer", page: "/", ts: BASE + 3_600_000 }),
       });
-      let rows: unknown[] = [];
-      for (let i = 0; i < 100 && rows.length < 3; i++) {
+      // Sessions are updated as they grow: wait until the committed rows hold all 50 clicks.
+      type SessionRow = { value: { key: string; clicks: number } };
+      let rows: SessionRow[] = [];
+      const ours = () => rows.filter((r) => r.value.key !== "late-comer");
+      for (let i = 0; i < 100 && ours().reduce((n, r) => n + r.value.clicks, 0) < 50; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const r = await fetch(`${url}/v1/views/user_sessions`);
-        if (r.ok) rows = ((await r.json()) as { rows: unknown[] }).rows ?? [];
+        if (r.ok) rows = ((await r.json()) as { rows: SessionRow[] }).rows ?? [];
       }
-      assert.equal(rows.length, 3, "one session per user u0, u1, u2");
+      assert.deepEqual(
+        ours()
+          .map((r) => [r.value.key, r.value.clicks])
+          .sort(),
+        [
+          ["u0", 17],
+          ["u1", 17],
+          ["u2", 16],
+        ],
+        "one session per user u0, u1, u2",
+      );
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.on("exit", resolve));

@@ -1,56 +1,92 @@
 /**
- * `sluice demo`: an in-process demo that needs no external services. Simulated IoT sensors (with some
- * out-of-order and late readings mixed in) feed a pipeline that computes per-device 10 s statistics; results
- * and a status line (events/s, watermark lag, dead letters) are printed as they happen. Ctrl-C stops it.
+ * `sluice demo`, what `npm start` runs: the five example pipelines (IoT sensors, clickstream, trading,
+ * ride-hailing surge, trending topics) run durably on an embedded store, behind one HTTP server with the
+ * dashboard, while generators POST events to the server's own ingest route, as real clients would — with
+ * some out-of-order, late and invalid records mixed in. Needs no external services. Ctrl-C stops it cleanly.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { avg, count, max, quantile } from "../aggregates/index.js";
-import { generatorSource } from "../connectors/generator-source.js";
+import { startDurable } from "../checkpoint/durable-run.js";
 import { SystemClock } from "../core/clock.js";
-import { Pipeline } from "../dataflow/pipeline.js";
-import { MemoryDeadLetterLedger } from "../runtime/dead-letter.js";
-import { stdout } from "../sinks/stdout-sink.js";
-import { tumbling } from "../windows/window-assigner.js";
+import { SluiceError } from "../core/errors.js";
+import type { Job } from "../runtime/job.js";
+import { createServer, type SluiceServer } from "../server/index.js";
+import { EmbeddedStore } from "../store/index.js";
+import { RetentionEnforcer } from "../store/retention.js";
+import { demoCatalog } from "./demo-catalog.js";
+import { HttpFeeder } from "./demo-feed.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
 
 export const DEMO_USAGE = `Usage: sluice demo [options]
 
-Runs the demo pipelines in-process, fed by generators; no external services needed.
+Runs five example pipelines (IoT sensors, clickstream, trading, ride-hailing surge, trending topics) on the
+embedded store, serves the HTTP API and the dashboard, and feeds the pipelines with generated events POSTed to
+the server's ingest route — with some out-of-order, late and invalid records. No external services needed.
 
 Options:
-  --rate N          sensor readings per second (default 200)
+  --rate N          events per second over all streams (default 500)
+  --port N          HTTP port (default 8080; 0: any free port)
+  --host HOST       address to listen on (default 127.0.0.1; any other address needs --api-key)
+  --api-key KEY     require this key (16+ characters; admin scope) on the API; the generators send it
+  --data DIR        keep the data in DIR and resume from it on the next start
+                    (default: a fresh temporary directory, removed on exit)
   --seconds N       stop after N seconds (default: run until Ctrl-C)
+  --quiet           no status line
   -h, --help        show this help
+
+Prints "Dashboard: <url>" once the server listens, then a status line every 5 s on stderr.
 `;
 
-interface Reading {
-  deviceId: string;
-  temp: number;
-  ts: number;
+interface DemoOptions {
+  rate: number;
+  port: number;
+  host: string | undefined;
+  apiKey: string | undefined;
+  data: string | undefined;
+  seconds: number | undefined;
+  quiet: boolean;
+}
+
+function parseDemoArgs(argv: string[]): DemoOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rate: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "api-key": { type: "string" },
+      data: { type: "string" },
+      seconds: { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (values.data === "") throw new OptionError("--data needs a directory");
+  return {
+    rate: values.rate === undefined ? 500 : parseInteger(values.rate, "--rate", 1),
+    port: values.port === undefined ? 8080 : parseInteger(values.port, "--port", 0),
+    host: values.host,
+    apiKey: values["api-key"],
+    data: values.data,
+    seconds: values.seconds === undefined ? undefined : parseInteger(values.seconds, "--seconds", 1),
+    quiet: values.quiet ?? false,
+  };
 }
 
 export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
-  let rate = 200;
-  let seconds: number | undefined;
+  let options: DemoOptions;
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        rate: { type: "string" },
-        seconds: { type: "string" },
-        port: { type: "string" },
-        data: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
+    const parsed = parseDemoArgs(argv);
+    if (parsed === "help") {
       io.stdout.write(DEMO_USAGE);
       return 0;
     }
-    if (values.rate !== undefined) rate = parseInteger(values.rate, "--rate", 1);
-    if (values.seconds !== undefined) seconds = parseInteger(values.seconds, "--seconds", 1);
+    options = parsed;
   } catch (error) {
     if (error instanceof OptionError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.stderr.write(`sluice demo: ${(error as Error).message}\n\n${DEMO_USAGE}`);
@@ -60,67 +96,158 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   }
 
   const clock = new SystemClock();
-  const deadLetters = new MemoryDeadLetterLedger();
-  const p = new Pipeline("iot");
-  p.source(
-    "readings",
-    generatorSource<Reading>({
-      ratePerSecond: rate,
-      seed: 7,
-      make: (i, rng, now) => {
-        const device = i % 20;
-        const lateBy = rng.next() < 0.01 ? 60_000 : Math.floor(rng.next() * 3000); // 1% arrive a minute late
-        const spike = rng.next() < 0.002 ? 25 : 0;
-        return {
-          deviceId: `sensor-${String(device).padStart(2, "0")}`,
-          temp: rng.gaussian(20 + device / 4, 0.8) + spike,
-          ts: now - lateBy,
-        };
-      },
-    }),
-  )
-    .withEventTime((r) => r.ts, { maxOutOfOrderness: "5s", idleTimeout: "30s" })
-    .keyBy((r) => r.deviceId)
-    .window(tumbling("10s"), { id: "device-stats" })
-    .aggregate({
-      n: count(),
-      avgTemp: avg((r: Reading) => r.temp),
-      p95Temp: quantile((r: Reading) => r.temp, 0.95),
-      maxTemp: max((r: Reading) => r.temp),
-    })
-    .to(
-      stdout({
-        out: io.stdout,
-        format: (r) =>
-          `${new Date(r.windowStart).toISOString().slice(11, 19)} ${r.key}  n=${r.n}  avg=${r.avgTemp?.toFixed(2)}  ` +
-          `p95=${r.p95Temp?.toFixed(2)}  max=${r.maxTemp?.toFixed(2)}`,
-      }),
-    );
-  const job = p.start({ clock, deadLetters });
-  io.stderr.write(`sluice demo: ${rate} sensor readings/s → per-device 10 s stats (Ctrl-C to stop)\n`);
-  let lastIn = 0;
-  const status = setInterval(() => {
-    const steps = job.status();
-    const source = steps[0]!;
-    const window = steps.find((s) => s.id === "device-stats")!;
-    const lag =
-      typeof window.watermark === "number" ? ((clock.now() - window.watermark) / 1000).toFixed(1) : "-";
-    io.stderr.write(
-      `[status] ${((source.recordsOut - lastIn) / 5).toFixed(0)} events/s  watermark lag ${lag} s  ` +
-        `dead letters ${deadLetters.entries.length} (late ${deadLetters.entries.filter((d) => d.reason === "late").length})\n`,
-    );
-    lastIn = source.recordsOut;
-  }, 5000);
-  const stop = () => void job.stop();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  if (seconds !== undefined) setTimeout(stop, seconds * 1000);
+  const temporary = options.data === undefined ? mkdtempSync(join(tmpdir(), "sluice-demo-")) : undefined;
+  const dataDir = options.data ?? temporary!;
+  let store: EmbeddedStore | undefined;
+  let server: SluiceServer | undefined;
+  let feeder: HttpFeeder | undefined;
+  let retention: RetentionEnforcer | undefined;
+  const jobs: Job[] = [];
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stopRequested = resolve;
+  });
+  const onSignal = () => stopRequested();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let status: ReturnType<typeof setInterval> | undefined;
   try {
-    await job.done;
+    store = new EmbeddedStore(dataDir);
+    const catalog = demoCatalog();
+    // A demo left running keeps its disk use bounded: each stream keeps its last 15 minutes.
+    retention = new RetentionEnforcer(
+      store.log,
+      Object.fromEntries(catalog.streams.map((s) => [s.name, { maxAge: "15m" }])),
+      clock,
+      { onError: (error) => io.stderr.write(`sluice demo: retention: ${(error as Error).message}\n`) },
+    );
+    retention.start("1m");
+    // Per pipeline and source step: the last read offset, and the stream it reads (for the lag).
+    const positions = new Map<string, { stream: string; position: number }>();
+    const running = catalog.examples.map(({ pipeline, sources }) => {
+      for (const [stepId, stream] of Object.entries(sources)) {
+        positions.set(`${pipeline.name}/${stepId}`, { stream, position: 0 });
+      }
+      const { job, resumedFrom } = startDurable(pipeline, {
+        store: store!,
+        clock,
+        progress: (stepId, position) => {
+          const entry = positions.get(`${pipeline.name}/${stepId}`);
+          if (entry !== undefined) entry.position = position;
+        },
+      });
+      jobs.push(job);
+      if (resumedFrom !== undefined) {
+        io.stderr.write(`sluice demo: pipeline "${pipeline.name}" resumed from checkpoint ${resumedFrom}\n`);
+      }
+      return { pipeline, job };
+    });
+    // Jobs over live stored streams end only when stopped: what can end them early is a failure.
+    const failed = Promise.race(
+      running.map(({ pipeline, job }) =>
+        job.done.then(
+          () => new Promise<never>(() => {}),
+          (error: unknown) => ({ pipeline: pipeline.name, error }),
+        ),
+      ),
+    );
+    try {
+      server = createServer({
+        store,
+        streams: catalog.streams,
+        pipelines: running,
+        port: options.port,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.apiKey === undefined ? {} : { apiKeys: [{ key: options.apiKey, scopes: ["admin"] }] }),
+      });
+    } catch (error) {
+      // A configuration the server refuses (an open non-loopback address, a short key): say so plainly.
+      throw new SluiceError(`${(error as Error).message} (here: --api-key KEY)`, "bad_server_options");
+    }
+    const { url } = await server.listen().catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") throw error;
+      throw new SluiceError(
+        `port ${options.port} is in use; pass --port N for another one (--port 0: any free port)`,
+        "port_in_use",
+      );
+    });
+    io.stdout.write(`Dashboard: ${url}/\n`);
+    io.stderr.write(
+      `sluice demo: ${running.length} pipelines on ${temporary === undefined ? dataDir : "a temporary directory"}, ` +
+        `fed ${options.rate} events/s over HTTP (Ctrl-C to stop)\n` +
+        catalog.examples
+          .map((e) => `  ${e.title}: ${e.views.map((v) => `${url}/v1/views/${v}`).join("  ")}\n`)
+          .join(""),
+    );
+
+    feeder = new HttpFeeder({
+      url,
+      feeds: catalog.feeds,
+      ratePerSecond: options.rate,
+      clock,
+      seed: 7,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+    });
+    feeder.start();
+
+    if (!options.quiet) {
+      const reporter = statusReporter(feeder, store, jobs, positions);
+      status = setInterval(() => io.stderr.write(`${reporter()}\n`), 5000);
+    }
+    const timeout =
+      options.seconds === undefined ? undefined : setTimeout(() => stopRequested(), options.seconds * 1000);
+    const outcome = await Promise.race([stopped.then(() => undefined), failed]);
+    clearTimeout(timeout);
+    if (outcome !== undefined) {
+      const { error } = outcome;
+      throw new SluiceError(
+        `pipeline "${outcome.pipeline}" failed: ${error instanceof Error ? error.message : String(error)}`,
+        "pipeline_failed",
+      );
+    }
+    io.stderr.write("sluice demo: stopping\n");
+    return 0;
+  } catch (error) {
+    io.stderr.write(
+      `sluice demo: ${error instanceof SluiceError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    );
+    return 1;
   } finally {
     clearInterval(status);
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    retention?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await feeder?.stop();
+    await Promise.all(jobs.map((job) => job.stop()));
+    await server?.close();
+    store?.close();
+    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
   }
-  return 0;
+}
+
+/** A one-line status: ingest rates, lag, dead letters and checkpoints since the previous line. */
+function statusReporter(
+  feeder: HttpFeeder,
+  store: EmbeddedStore,
+  jobs: readonly Job[],
+  positions: ReadonlyMap<string, { stream: string; position: number }>,
+): () => string {
+  let last = { at: Date.now(), accepted: 0 };
+  return () => {
+    const now = Date.now();
+    const { accepted, rejected, failedRequests } = feeder.stats;
+    const rate = ((accepted - last.accepted) * 1000) / Math.max(1, now - last.at);
+    last = { at: now, accepted };
+    let lag = 0;
+    for (const { stream, position } of positions.values())
+      lag += Math.max(0, store.log.endOffset(stream) - position);
+    const dlq = store.deadLetters();
+    const checkpoints = jobs.reduce((n, job) => n + job.checkpointsCompleted, 0);
+    return (
+      `[status] ${rate.toFixed(0)} events/s accepted (${accepted} in all), ${rejected} rejected · ` +
+      `lag ${lag} records · DLQ ${dlq.count()} (invalid ${dlq.count({ reason: "invalid" })}, ` +
+      `late ${dlq.count({ reason: "late" })}) · ${checkpoints} checkpoints` +
+      (failedRequests > 0 ? ` · ${failedRequests} failed requests (${feeder.stats.lastError})` : "")
+    );
+  };
 }

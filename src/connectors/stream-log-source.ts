@@ -72,7 +72,11 @@ export function streamLogSource<T>(
           });
         },
         position: () => next,
-        close: () => unsubscribe(),
+        close: () => {
+          // A pending read must not touch the log once the reader is closed (the store may close next).
+          wake = undefined;
+          unsubscribe();
+        },
       };
     },
   };

@@ -16,6 +16,11 @@ import {
   WindowCoGroupOperator,
   WindowJoinOperator,
 } from "../joins/index.js";
+import {
+  type Anomaly,
+  AnomalyDetectorOperator,
+  type AnomalyDetectorOptions,
+} from "../operators/anomaly-detector.js";
 import { RouteOperator, RouteOutputOperator } from "../operators/branch.js";
 import { DedupeOperator } from "../operators/dedupe.js";
 import { EventTimeOperator } from "../operators/event-time.js";
@@ -199,6 +204,19 @@ export class KeyedStream<T, K> extends Stream<T> {
   dedupe(settings: { within: Duration }, options: StepOptions = {}): KeyedStream<T, K> {
     const within = toMillis(settings.within, "dedupe within");
     return this.keyedThen("dedupe", () => new DedupeOperator<T>(within), options);
+  }
+
+  /**
+   * Per key, emits the records whose value is an outlier against the key's own baseline (a z-score over an
+   * EWMA or a rolling window), scored in event-time order once the watermark passes them, e.g.
+   * `readings.keyBy((r) => r.deviceId).detectAnomalies({ value: (r) => r.temp, method: "ewma", threshold: 4 })`.
+   */
+  detectAnomalies(
+    settings: AnomalyDetectorOptions<T>,
+    options: StepOptions = {},
+  ): KeyedStream<Anomaly<T, K>, K> {
+    new AnomalyDetectorOperator<T, K>(settings); // check the settings now, so bad ones fail when the pipeline is built
+    return this.keyedThen("detect-anomalies", () => new AnomalyDetectorOperator<T, K>(settings), options);
   }
 
   /**

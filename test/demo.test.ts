@@ -1,0 +1,132 @@
+/**
+ * `sluice demo` end to end, as `npm start` runs it: the server comes up, every example's views fill within
+ * seconds from events POSTed over HTTP, the DLQ holds invalid and late records, and Ctrl-C stops it cleanly.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runDemo } from "../src/cli/demo.js";
+
+const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
+
+/** The views each example writes; each must have rows soon after the start. */
+const VIEWS = [
+  "device_stats",
+  "device_alerts",
+  "user_sessions",
+  "top_pages",
+  "vwap",
+  "surge_pricing",
+  "trending_hashtags",
+];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const reply = await fetch(url);
+  return { status: reply.status, body: (await reply.json()) as Record<string, unknown> };
+}
+
+function memoryIo() {
+  let out = "";
+  let err = "";
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  return {
+    io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe("sluice demo", () => {
+  it("serves every example's views within seconds, dead-letters invalid and late records, and stops on Ctrl-C", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-demo-test-"));
+    const data = join(dir, "data");
+    const child = spawn(
+      process.execPath,
+      [SLUICE, "demo", "--port", "0", "--data", data, "--seconds", "60"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let stdout = "";
+        child.stdout.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          const m = /^Dashboard: (http:\/\/\S+)\/$/m.exec(stdout);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`demo exited before listening: ${stderr}`)));
+      });
+      const started = Date.now();
+
+      let ready = 0;
+      while (ready !== 200 && Date.now() - started < 5000) {
+        ready = (await fetch(`${url}/readyz`)).status;
+        if (ready !== 200) await sleep(100);
+      }
+      assert.equal(ready, 200, "readyz");
+
+      const empty = new Set(VIEWS);
+      while (empty.size > 0 && Date.now() - started < 12_000) {
+        for (const view of empty) {
+          const { status, body } = await getJson(`${url}/v1/views/${view}?limit=1`);
+          if (status === 200 && (body.rows as unknown[]).length > 0) empty.delete(view);
+        }
+        if (empty.size > 0) await sleep(250);
+      }
+      assert.deepEqual([...empty], [], `views still empty ${Date.now() - started} ms after the start`);
+
+      const invalid = await getJson(`${url}/v1/dlq?reason=invalid&limit=5`);
+      const entries = invalid.body.entries as Array<{ error: string; origin: { stream: string } }>;
+      assert.ok(entries.length > 0, "invalid records are dead-lettered");
+      assert.match(entries[0]!.error, /^record \d+: \/\w*: /);
+      assert.ok(entries[0]!.origin.stream.length > 0);
+      let late: unknown[] = [];
+      while (late.length === 0 && Date.now() - started < 15_000) {
+        late = (await getJson(`${url}/v1/dlq?reason=late&limit=5`)).body.entries as unknown[];
+        if (late.length === 0) await sleep(250);
+      }
+      assert.ok(late.length > 0, "late records are dead-lettered");
+
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, stderr);
+      assert.match(stderr, /stopping/);
+      assert.ok(existsSync(join(data, "state.db")), "--data keeps the store");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints its usage with --help, and refuses bad usage with exit code 2", async () => {
+    const help = memoryIo();
+    assert.equal(await runDemo(["--help"], help.io), 0);
+    assert.match(help.out(), /Usage: sluice demo/);
+    for (const argv of [["--rate", "0"], ["--port", "x"], ["--nope"], ["extra"], ["--data", ""]]) {
+      const bad = memoryIo();
+      assert.equal(await runDemo(argv, bad.io), 2, argv.join(" "));
+      assert.match(bad.err(), /Usage: sluice demo/);
+    }
+  });
+});
