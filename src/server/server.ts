@@ -8,6 +8,7 @@ import { type Clock, SystemClock } from "../core/clock.js";
 import type { EmbeddedStore } from "../store/index.js";
 import { ApiError, errorBody, toErrorReply } from "./api-error.js";
 import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey } from "./api-keys.js";
+import { registerDashboardRoute } from "./dashboard-route.js";
 import { registerDlqRoute } from "./dlq-route.js";
 import { type ReadyCheck, registerHealthRoutes } from "./health-route.js";
 import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-store.js";
@@ -155,6 +156,7 @@ export function createServer(options: ServerOptions): SluiceServer {
   registerQueryRoute(app, ctx);
   registerDlqRoute(app, ctx);
   registerMetricsRoute(app, ctx.metrics);
+  registerDashboardRoute(app);
 
   return {
     app,
