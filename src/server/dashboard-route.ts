@@ -26,10 +26,13 @@ export interface DashboardCapabilities {
 
 /** Serves the dashboard from `bundleDir` (default: the built bundle), e.g. `registerDashboardRoute(app)`. */
 export function registerDashboardRoute(app: FastifyInstance, bundleDir = DASHBOARD_BUNDLE_DIR): void {
-  app.get("/dashboard/capabilities", async (): Promise<DashboardCapabilities> => ({
-    pipelines: app.hasRoute({ method: "GET", url: "/v1/pipelines" }),
-    dlqReplay: app.hasRoute({ method: "POST", url: "/v1/dlq/replay" }),
-  }));
+  app.get(
+    "/dashboard/capabilities",
+    async (): Promise<DashboardCapabilities> => ({
+      pipelines: app.hasRoute({ method: "GET", url: "/v1/pipelines" }),
+      dlqReplay: app.hasRoute({ method: "POST", url: "/v1/dlq/replay" }),
+    }),
+  );
 
   if (!existsSync(join(bundleDir, "index.html"))) {
     // A checkout built with `tsc` alone: say how to get the page instead of a bare 404.
@@ -51,7 +54,8 @@ export function registerDashboardRoute(app: FastifyInstance, bundleDir = DASHBOA
     immutable: true,
     maxAge: "365d",
   });
+  // The page names the current asset hashes, so it is revalidated every time.
   const sendPage = (reply: FastifyReply) =>
-    reply.header("cache-control", "no-cache").sendFile("index.html", bundleDir);
+    reply.header("cache-control", "no-cache").sendFile("index.html", bundleDir, { cacheControl: false });
   for (const url of PAGE_ROUTES) app.get(url, async (_request, reply) => sendPage(reply));
 }

@@ -48,8 +48,10 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     const response = await fetch(`${server.url}${path}`, init);
     return { status: response.status, body: (await response.json()) as T };
   };
-  const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const assertNoPageErrors = () => assert.deepEqual(errors, [], `the page logged errors:\n${errors.join("\n")}`);
+  const screenshot = (name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const assertNoPageErrors = () =>
+    assert.deepEqual(errors, [], `the page logged errors:\n${errors.join("\n")}`);
 
   it("loads the overview with no console errors, listing streams and views", async () => {
     await page.goto(`${server.url}/`);
@@ -77,7 +79,10 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
         break;
       }
     }
-    assert.ok(charted !== undefined, `no view is shown as a time series (views: ${views.map((v) => v.name).join(", ")})`);
+    assert.ok(
+      charted !== undefined,
+      `no view is shown as a time series (views: ${views.map((v) => v.name).join(", ")})`,
+    );
     const chart = page.locator('[data-testid="time-series"]');
     await page.locator('[data-testid="time-series"] canvas').first().waitFor({ timeout: 10_000 });
     // A marker on the window: it is gone if the page reloads.
@@ -109,7 +114,9 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assert.equal(ingest.body.rejected, 1, `the bad record ${JSON.stringify(bad)} was not rejected`);
 
     await page.goto(`${server.url}/dlq`);
-    await page.locator('[data-testid="dlq-stream"] option', { hasText: stream.name }).waitFor({ state: "attached" });
+    await page
+      .locator('[data-testid="dlq-stream"] option', { hasText: stream.name })
+      .waitFor({ state: "attached" });
     await page.locator('[data-testid="dlq-reason"]').selectOption("invalid");
     await page.locator('[data-testid="dlq-stream"]').selectOption(stream.name);
     const row = page.locator('[data-testid="dlq-table"] tr[data-dlq-id]', { hasText: marker });
@@ -136,12 +143,18 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assert.ok(expected >= 0, "the rejected query left no trace in the console");
     errors.splice(expected, 1);
 
-    await page.locator('[data-testid="query-sql"]').fill(`SELECT "offset", event_time, value FROM "${stream}" ORDER BY "offset" LIMIT 5`);
+    await page
+      .locator('[data-testid="query-sql"]')
+      .fill(`SELECT "offset", event_time, value FROM "${stream}" ORDER BY "offset" LIMIT 5`);
     await page.locator('[data-testid="query-run"]').click();
     const rows = page.locator('[data-testid="query-table"] tbody tr');
     await rows.first().waitFor({ timeout: 10_000 });
     assert.ok((await rows.count()) > 0);
-    assert.deepEqual(await page.locator('[data-testid="query-table"] thead th').allTextContents(), ["offset", "event_time", "value"]);
+    assert.deepEqual(await page.locator('[data-testid="query-table"] thead th').allTextContents(), [
+      "offset",
+      "event_time",
+      "value",
+    ]);
     await screenshot("query");
     assertNoPageErrors();
   });
@@ -191,19 +204,37 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
       })),
     ];
     const windowStep = steps.find((s) => s.verb === "window")!;
-    steps.push({ ...steps[steps.length - 1]!, id: "late-sessions", verb: "sink", inputs: [{ step: windowStep.id, edge: "late" }] });
+    steps.push({
+      ...steps[steps.length - 1]!,
+      id: "late-sessions",
+      verb: "sink",
+      inputs: [{ step: windowStep.id, edge: "late" }],
+    });
     const info = {
       name: "stubbed",
       status: "running",
       error: null,
       startedAt: Date.now() - 60_000,
       steps,
-      checkpoints: { count: 12, lastId: 12, lastAt: Date.now() - 400, lastDurationMs: 8, lastBytes: 20_480, intervalMs: 1000 },
+      checkpoints: {
+        count: 12,
+        lastId: 12,
+        lastAt: Date.now() - 400,
+        lastDurationMs: 8,
+        lastBytes: 20_480,
+        intervalMs: 1000,
+      },
       backpressure: { blockedMs: 0, blockedRatio: 0 },
       sources: [{ step: steps[0]!.id, stream: "clicks", position: 1000, endOffset: 1010, lag: 10 }],
     };
-    const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
-    await page.route("**/dashboard/capabilities", (route) => route.fulfill(json({ pipelines: true, dlqReplay: true })));
+    const json = (body: unknown) => ({
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify(body),
+    });
+    await page.route("**/dashboard/capabilities", (route) =>
+      route.fulfill(json({ pipelines: true, dlqReplay: true })),
+    );
     await page.route("**/v1/pipelines/stubbed", (route) => route.fulfill(json(info)));
     try {
       await page.goto(`${server.url}/pipelines/stubbed`);
@@ -212,11 +243,20 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
       assert.equal(await graph.locator("[data-step-id]").count(), steps.length);
       const late = graph.locator('path[data-edge-kind="late"]');
       assert.equal(await late.count(), 1);
-      const dashes = await page.evaluate(`getComputedStyle(document.querySelector('path[data-edge-kind="late"]')).strokeDasharray`);
-      assert.ok(typeof dashes === "string" && /\d/.test(dashes), `the late edge is not dashed (${String(dashes)})`);
+      const dashes = await page.evaluate(
+        `getComputedStyle(document.querySelector('path[data-edge-kind="late"]')).strokeDasharray`,
+      );
+      assert.ok(
+        typeof dashes === "string" && /\d/.test(dashes),
+        `the late edge is not dashed (${String(dashes)})`,
+      );
       // Depth layout: every step sits right of each of its inputs.
       const x = async (id: string) =>
-        Number(await graph.locator(`[data-step-id="${cssString(id)}"]`).evaluate((e: { getBoundingClientRect(): { x: number } }) => e.getBoundingClientRect().x));
+        Number(
+          await graph
+            .locator(`[data-step-id="${cssString(id)}"]`)
+            .evaluate((e: { getBoundingClientRect(): { x: number } }) => e.getBoundingClientRect().x),
+        );
       for (const step of steps) {
         for (const input of step.inputs) {
           const [from, to] = [await x(input.step), await x(step.id)];

@@ -88,12 +88,16 @@ export async function startServerUnderTest(): Promise<ServerUnderTest> {
 /** The url from `Dashboard: http://…/` (demo) or `serving http://…` (run). */
 function waitForUrl(child: ChildProcess, output: () => string, timeoutMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => finish(new Error(`no url printed within ${timeoutMs} ms:\n${output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no url printed within ${timeoutMs} ms:\n${output()}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = /(?:Dashboard: |serving )(https?:\/\/[^\s/]+)/.exec(output());
       if (match !== null) finish(null, match[1]!);
     };
-    const exited = (code: number | null) => finish(new Error(`the server exited (code ${code}) before listening:\n${output()}`));
+    const exited = (code: number | null) =>
+      finish(new Error(`the server exited (code ${code}) before listening:\n${output()}`));
     const finish = (error: Error | null, url?: string) => {
       clearTimeout(timer);
       child.stdout!.off("data", check);

@@ -14,7 +14,9 @@ export interface ApiFailure {
   readonly details?: unknown;
 }
 
-export type ApiResult<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: ApiFailure };
+export type ApiResult<T> =
+  | { readonly ok: true; readonly data: T }
+  | { readonly ok: false; readonly error: ApiFailure };
 
 export class ApiClient {
   constructor(
@@ -39,7 +41,12 @@ export class ApiClient {
     return `${path}${path.includes("?") ? "&" : "?"}key=${encodeURIComponent(key)}`;
   }
 
-  private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<ApiResult<T>> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { accept: "application/json" };
     const key = this.keys.get();
     if (key !== null) headers.authorization = `Bearer ${key}`;
@@ -53,7 +60,10 @@ export class ApiClient {
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
-      return { ok: false, error: { status: 0, code: "network", message: `cannot reach the server: ${String(error)}` } };
+      return {
+        ok: false,
+        error: { status: 0, code: "network", message: `cannot reach the server: ${String(error)}` },
+      };
     }
     let parsed: unknown;
     try {
@@ -69,7 +79,8 @@ export class ApiClient {
 }
 
 function toFailure(status: number, body: unknown): ApiFailure {
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)
+    ?.error;
   if (error !== undefined && typeof error.message === "string") {
     return {
       status,

@@ -40,7 +40,11 @@ export class ApiKeyPrompt {
         },
         h("h2", null, "API key needed"),
         h("p", null, reason),
-        h("p", { class: "muted" }, "The key is kept in this browser (localStorage) and sent as a Bearer token."),
+        h(
+          "p",
+          { class: "muted" },
+          "The key is kept in this browser (localStorage) and sent as a Bearer token.",
+        ),
         input,
         h(
           "div",

@@ -27,7 +27,11 @@ async function start(): Promise<void> {
   let rerender = () => {};
   const prompt = new ApiKeyPrompt(keys, () => rerender());
   const api = new ApiClient(keys, (failure) =>
-    prompt.open(keys.get() === null ? "This server requires an API key." : `The stored key was refused: ${failure.message}`),
+    prompt.open(
+      keys.get() === null
+        ? "This server requires an API key."
+        : `The stored key was refused: ${failure.message}`,
+    ),
   );
   const keyButton = document.getElementById("api-key-button");
   if (keyButton !== null) {
@@ -70,7 +74,12 @@ function pageFor(route: Route, ctx: PageContext): Page {
           "section",
           { class: "page" },
           h("h1", null, "Not found"),
-          h("p", null, `No dashboard page at ${route.path}. `, h("a", { href: "/", "data-link": true }, "Overview")),
+          h(
+            "p",
+            null,
+            `No dashboard page at ${route.path}. `,
+            h("a", { href: "/", "data-link": true }, "Overview"),
+          ),
         ),
         dispose() {},
       };

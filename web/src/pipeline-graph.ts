@@ -79,7 +79,15 @@ export function pipelineGraph(steps: readonly StepInfo[]): SVGSVGElement {
       {},
       svg(
         "marker",
-        { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+        {
+          id: "arrow",
+          viewBox: "0 0 10 10",
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: "auto-start-reverse",
+        },
         svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "edge-arrow" }),
       ),
     ),
@@ -109,11 +117,19 @@ export function pipelineGraph(steps: readonly StepInfo[]): SVGSVGElement {
     root.append(
       svg(
         "g",
-        { class: `step-box${step.ended ? " ended" : ""}`, transform: `translate(${x} ${y})`, "data-step-id": step.id },
+        {
+          class: `step-box${step.ended ? " ended" : ""}`,
+          transform: `translate(${x} ${y})`,
+          "data-step-id": step.id,
+        },
         svg("rect", { width: BOX_WIDTH, height: BOX_HEIGHT, rx: 6 }),
         svg("text", { x: 10, y: 18, class: "step-verb" }, step.verb),
         svg("text", { x: 10, y: 36, class: "step-id" }, truncate(step.id, 26)),
-        svg("text", { x: 10, y: 54, class: "step-metric" }, `in ${formatRate(step.inRate)} · out ${formatRate(step.outRate)}`),
+        svg(
+          "text",
+          { x: 10, y: 54, class: "step-metric" },
+          `in ${formatRate(step.inRate)} · out ${formatRate(step.outRate)}`,
+        ),
         svg("text", { x: 10, y: 70, class: "step-metric" }, lag),
         svg("title", {}, `${step.verb} ${step.id}`),
       ),

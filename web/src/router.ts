@@ -31,7 +31,8 @@ export function startRouter(onRoute: (route: Route) => void): (path: string) => 
     onRoute(routeOf(pathname ?? "/"));
   };
   document.addEventListener("click", (event) => {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey)
+      return;
     const link = (event.target as Element | null)?.closest?.("a[data-link]");
     if (!(link instanceof HTMLAnchorElement) || link.origin !== location.origin) return;
     event.preventDefault();

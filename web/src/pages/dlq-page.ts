@@ -23,13 +23,21 @@ export function dlqPage(ctx: PageContext): Page {
     h("option", { value: "" }, "any reason"),
     REASONS.map((r) => h("option", { value: r }, r)),
   );
-  const stream = h("select", { name: "stream", "aria-label": "stream", "data-testid": "dlq-stream" }, h("option", { value: "" }, "any stream"));
+  const stream = h(
+    "select",
+    { name: "stream", "aria-label": "stream", "data-testid": "dlq-stream" },
+    h("option", { value: "" }, "any stream"),
+  );
   const limit = h(
     "select",
     { name: "limit", "aria-label": "limit" },
     [50, 100, 500, 1000].map((n) => h("option", { value: n, selected: n === 100 }, `${n} newest`)),
   );
-  const replayButton = h("button", { type: "button", class: "primary", disabled: true, "data-testid": "dlq-replay" }, "Replay selected");
+  const replayButton = h(
+    "button",
+    { type: "button", class: "primary", disabled: true, "data-testid": "dlq-replay" },
+    "Replay selected",
+  );
   const replayResult = h("div", { class: "replay-result", "data-testid": "dlq-replay-result" });
   const selectAll = h("input", { type: "checkbox", "aria-label": "select all" });
   const body = h("tbody");
@@ -42,10 +50,23 @@ export function dlqPage(ctx: PageContext): Page {
     h(
       "div",
       { class: "card" },
-      h("div", { class: "toolbar" }, reason, stream, limit, count, h("span", { class: "spacer" }), replayButton),
+      h(
+        "div",
+        { class: "toolbar" },
+        reason,
+        stream,
+        limit,
+        count,
+        h("span", { class: "spacer" }),
+        replayButton,
+      ),
       ctx.capabilities.dlqReplay
         ? null
-        : h("p", { class: "muted", "data-testid": "dlq-replay-unavailable" }, "Replay is not available on this server (no POST /v1/dlq/replay)."),
+        : h(
+            "p",
+            { class: "muted", "data-testid": "dlq-replay-unavailable" },
+            "Replay is not available on this server (no POST /v1/dlq/replay).",
+          ),
       replayResult,
       h(
         "div",
@@ -60,7 +81,17 @@ export function dlqPage(ctx: PageContext): Page {
               "tr",
               null,
               h("th", null, selectAll),
-              ["Id", "Reason", "Stream", "Offset", "Step", "Event time", "Rejected at", "Details", "Record"].map((c) => h("th", null, c)),
+              [
+                "Id",
+                "Reason",
+                "Stream",
+                "Offset",
+                "Step",
+                "Event time",
+                "Rejected at",
+                "Details",
+                "Record",
+              ].map((c) => h("th", null, c)),
             ),
           ),
           body,
@@ -80,11 +111,21 @@ export function dlqPage(ctx: PageContext): Page {
     for (const id of selected) if (!visible.has(id)) selected.delete(id);
     selectAll.checked = entries.length > 0 && selected.size === entries.length;
     count.textContent = `${formatCount(entries.length)} shown`;
-    replaceChildren(body, entries.length === 0 ? h("tr", null, h("td", { colspan: 10, class: "muted" }, "No dead letters match.")) : null, entries.map(entryRow));
+    replaceChildren(
+      body,
+      entries.length === 0
+        ? h("tr", null, h("td", { colspan: 10, class: "muted" }, "No dead letters match."))
+        : null,
+      entries.map(entryRow),
+    );
     syncReplayButton();
   };
   const entryRow = (entry: DeadLetter): HTMLElement => {
-    const box = h("input", { type: "checkbox", "aria-label": `select ${entry.id}`, checked: selected.has(entry.id) });
+    const box = h("input", {
+      type: "checkbox",
+      "aria-label": `select ${entry.id}`,
+      checked: selected.has(entry.id),
+    });
     box.addEventListener("change", () => {
       if (box.checked) selected.add(entry.id);
       else selected.delete(entry.id);
@@ -148,7 +189,11 @@ export function dlqPage(ctx: PageContext): Page {
 
 function replaySummary(result: ApiResult<ReplayReply>): HTMLElement {
   if (!result.ok) {
-    return h("p", { class: "error-text" }, `Replay failed: ${result.error.message} (${result.error.status} ${result.error.code})`);
+    return h(
+      "p",
+      { class: "error-text" },
+      `Replay failed: ${result.error.message} (${result.error.status} ${result.error.code})`,
+    );
   }
   const r = result.data;
   return h(
@@ -161,6 +206,12 @@ function replaySummary(result: ApiResult<ReplayReply>): HTMLElement {
       r.offsets === null ? "" : ` (offsets ${formatCount(r.offsets.first)}–${formatCount(r.offsets.last)})`,
       ".",
     ),
-    r.errors.length === 0 ? null : h("ul", null, r.errors.map((e) => h("li", null, `#${e.id}: ${e.reason}`))),
+    r.errors.length === 0
+      ? null
+      : h(
+          "ul",
+          null,
+          r.errors.map((e) => h("li", null, `#${e.id}: ${e.reason}`)),
+        ),
   );
 }

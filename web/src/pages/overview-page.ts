@@ -4,7 +4,14 @@
  */
 import type { PipelineInfo, StreamSummary, ViewInfo } from "../api-types.js";
 import { h, replaceChildren } from "../dom-builder.js";
-import { formatBytes, formatCount, formatDuration, formatRate, formatTime, formatWatermark } from "../number-format.js";
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate,
+  formatTime,
+  formatWatermark,
+} from "../number-format.js";
 import type { Page, PageContext } from "../page.js";
 import { startPolling } from "../polling.js";
 import { pagePath } from "../router.js";
@@ -19,7 +26,11 @@ export function overviewPage(ctx: PageContext): Page {
   const viewsBody = h("tbody");
   const pipelinesNote = ctx.capabilities.pipelines
     ? null
-    : h("p", { class: "muted", "data-testid": "pipelines-unavailable" }, "This server does not report pipelines (no GET /v1/pipelines).");
+    : h(
+        "p",
+        { class: "muted", "data-testid": "pipelines-unavailable" },
+        "This server does not report pipelines (no GET /v1/pipelines).",
+      );
   const element = h(
     "section",
     { class: "page", "data-page": "overview" },
@@ -38,9 +49,16 @@ export function overviewPage(ctx: PageContext): Page {
           h(
             "tr",
             null,
-            ...["Stream", "Records", "Offsets", "Ingest rate", "Lag", "Watermark", "Dead letters", "Size"].map((c) =>
-              h("th", null, c),
-            ),
+            ...[
+              "Stream",
+              "Records",
+              "Offsets",
+              "Ingest rate",
+              "Lag",
+              "Watermark",
+              "Dead letters",
+              "Size",
+            ].map((c) => h("th", null, c)),
           ),
         ),
         streamsBody,
@@ -57,7 +75,13 @@ export function overviewPage(ctx: PageContext): Page {
         h(
           "thead",
           null,
-          h("tr", null, ...["Pipeline", "Status", "Steps", "Running for", "Checkpoints", "Last checkpoint"].map((c) => h("th", null, c))),
+          h(
+            "tr",
+            null,
+            ...["Pipeline", "Status", "Steps", "Running for", "Checkpoints", "Last checkpoint"].map((c) =>
+              h("th", null, c),
+            ),
+          ),
         ),
         pipelinesBody,
       ),
@@ -89,7 +113,8 @@ export function overviewPage(ctx: PageContext): Page {
     if (views.ok) replaceChildren(viewsBody, viewRows(views.data.views));
     if (pipelines?.ok) replaceChildren(pipelinesBody, pipelineRows(pipelineList));
     const failed = [streams, views, pipelines].find((r) => r !== null && !r.ok);
-    if (failed !== undefined && failed !== null && !failed.ok) status.failed("Loading the overview failed", failed.error);
+    if (failed !== undefined && failed !== null && !failed.ok)
+      status.failed("Loading the overview failed", failed.error);
     else status.loaded();
   }, REFRESH_MS);
   return { element, dispose: stop };
@@ -108,7 +133,12 @@ function streamRows(streams: readonly StreamSummary[], pipelines: readonly Pipel
     return h(
       "tr",
       { "data-stream": s.name },
-      h("td", null, h("strong", null, s.name), s.key === null ? null : h("span", { class: "muted" }, ` key ${s.key}`)),
+      h(
+        "td",
+        null,
+        h("strong", null, s.name),
+        s.key === null ? null : h("span", { class: "muted" }, ` key ${s.key}`),
+      ),
       h("td", { class: "num" }, formatCount(s.records)),
       h("td", { class: "num" }, `${formatCount(s.startOffset)} – ${formatCount(s.endOffset)}`),
       h("td", { class: "num" }, s.ratePerSecond === undefined ? "–" : formatRate(s.ratePerSecond)),
@@ -133,7 +163,11 @@ function pipelineRows(pipelines: readonly PipelineInfo[]): HTMLElement[] {
     h(
       "tr",
       { "data-pipeline": p.name },
-      h("td", null, h("a", { href: pagePath({ page: "pipeline", name: p.name }), "data-link": true }, p.name)),
+      h(
+        "td",
+        null,
+        h("a", { href: pagePath({ page: "pipeline", name: p.name }), "data-link": true }, p.name),
+      ),
       h(
         "td",
         null,
@@ -155,7 +189,8 @@ function pipelineRows(pipelines: readonly PipelineInfo[]): HTMLElement[] {
 }
 
 function viewRows(views: readonly ViewInfo[]): HTMLElement[] {
-  if (views.length === 0) return [emptyRow(3, "No views yet: a view appears once its pipeline first writes it.")];
+  if (views.length === 0)
+    return [emptyRow(3, "No views yet: a view appears once its pipeline first writes it.")];
   return views.map((v) =>
     h(
       "tr",

@@ -4,7 +4,14 @@
  */
 import type { PipelineInfo } from "../api-types.js";
 import { h, replaceChildren } from "../dom-builder.js";
-import { formatBytes, formatCount, formatDuration, formatRate, formatTime, formatWatermark } from "../number-format.js";
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate,
+  formatTime,
+  formatWatermark,
+} from "../number-format.js";
 import type { Page, PageContext } from "../page.js";
 import { pipelineGraph } from "../pipeline-graph.js";
 import { startPolling } from "../polling.js";
@@ -17,9 +24,24 @@ export function pipelinePage(ctx: PageContext, name: string): Page {
   const header = h("div", { class: "pipeline-header" });
   const graph = h("div", { class: "card graph-card" });
   const details = h("div", { class: "pipeline-details" });
-  const element = h("section", { class: "page", "data-page": "pipeline" }, h("h1", null, `Pipeline ${name}`), status.element, header, graph, details);
+  const element = h(
+    "section",
+    { class: "page", "data-page": "pipeline" },
+    h("h1", null, `Pipeline ${name}`),
+    status.element,
+    header,
+    graph,
+    details,
+  );
   if (!ctx.capabilities.pipelines) {
-    replaceChildren(header, h("p", { class: "muted", "data-testid": "pipelines-unavailable" }, "This server does not report pipelines (no GET /v1/pipelines)."));
+    replaceChildren(
+      header,
+      h(
+        "p",
+        { class: "muted", "data-testid": "pipelines-unavailable" },
+        "This server does not report pipelines (no GET /v1/pipelines).",
+      ),
+    );
     return { element, dispose() {} };
   }
   let graphShape = "";
@@ -44,13 +66,29 @@ export function pipelinePage(ctx: PageContext, name: string): Page {
     replaceChildren(graph, h("h2", null, "Operator graph"), pipelineGraph(p.steps));
     if (shape === graphShape) graph.scrollLeft = scroll;
     graphShape = shape;
-    replaceChildren(details, stepsCard(p), h("div", { class: "card-row" }, checkpointsCard(p), backpressureCard(p)), sourcesCard(p));
+    replaceChildren(
+      details,
+      stepsCard(p),
+      h("div", { class: "card-row" }, checkpointsCard(p), backpressureCard(p)),
+      sourcesCard(p),
+    );
   }, REFRESH_MS);
   return { element, dispose: stop };
 }
 
 function stepsCard(p: PipelineInfo): HTMLElement {
-  const columns = ["Step", "Verb", "Records in", "Records out", "In rate", "Out rate", "Watermark", "Watermark lag", "Processing", "State"];
+  const columns = [
+    "Step",
+    "Verb",
+    "Records in",
+    "Records out",
+    "In rate",
+    "Out rate",
+    "Watermark",
+    "Watermark lag",
+    "Processing",
+    "State",
+  ];
   return h(
     "div",
     { class: "card" },
@@ -112,7 +150,11 @@ function sourcesCard(p: PipelineInfo): HTMLElement {
     h(
       "table",
       { class: "data-table", "data-testid": "sources-table" },
-      h("thead", null, h("tr", null, ...["Step", "Stream", "Position", "End offset", "Lag"].map((c) => h("th", null, c)))),
+      h(
+        "thead",
+        null,
+        h("tr", null, ...["Step", "Stream", "Position", "End offset", "Lag"].map((c) => h("th", null, c))),
+      ),
       h(
         "tbody",
         null,
@@ -137,6 +179,10 @@ function definitionCard(title: string, testId: string, entries: Array<[string, s
     "div",
     { class: "card", "data-testid": testId },
     h("h2", null, title),
-    h("dl", { class: "facts" }, entries.flatMap(([term, value]) => [h("dt", null, term), h("dd", null, value)])),
+    h(
+      "dl",
+      { class: "facts" },
+      entries.flatMap(([term, value]) => [h("dt", null, term), h("dd", null, value)]),
+    ),
   );
 }

@@ -30,7 +30,11 @@ export function queryPage(ctx: PageContext): Page {
     h(
       "div",
       { class: "card" },
-      h("p", { class: "muted" }, "One read-only SQL statement (SQLite) over views (key, value, updated_at) and streams (offset, event_time, ingest_time, value). Ctrl+Enter runs it."),
+      h(
+        "p",
+        { class: "muted" },
+        "One read-only SQL statement (SQLite) over views (key, value, updated_at) and streams (offset, event_time, ingest_time, value). Ctrl+Enter runs it.",
+      ),
       sql,
       h("div", { class: "toolbar" }, run, examples),
     ),
@@ -42,7 +46,10 @@ export function queryPage(ctx: PageContext): Page {
     const text = sql.value.trim();
     sessionStorage.setItem(DRAFT_KEY, sql.value);
     if (text === "") {
-      replaceChildren(result, h("p", { class: "error-text", "data-testid": "query-error" }, "Write a SQL statement first."));
+      replaceChildren(
+        result,
+        h("p", { class: "error-text", "data-testid": "query-error" }, "Write a SQL statement first."),
+      );
       return;
     }
     controller?.abort();
@@ -81,8 +88,28 @@ export function queryPage(ctx: PageContext): Page {
           h(
             "table",
             { class: "data-table", "data-testid": "query-table" },
-            h("thead", null, h("tr", null, columns.map((c) => h("th", null, c)))),
-            h("tbody", null, rows.map((row) => h("tr", null, row.map((cell) => h("td", { class: typeof cell === "number" ? "num" : undefined }, formatCell(cell)))))),
+            h(
+              "thead",
+              null,
+              h(
+                "tr",
+                null,
+                columns.map((c) => h("th", null, c)),
+              ),
+            ),
+            h(
+              "tbody",
+              null,
+              rows.map((row) =>
+                h(
+                  "tr",
+                  null,
+                  row.map((cell) =>
+                    h("td", { class: typeof cell === "number" ? "num" : undefined }, formatCell(cell)),
+                  ),
+                ),
+              ),
+            ),
           ),
         ),
       ),

@@ -12,7 +12,8 @@ export function alertFeed(): ViewDisplay {
     element,
     update(rows) {
       const latest = rows.slice(0, MAX_ALERTS);
-      element.dataset.signature = latest.length === 0 ? "" : `${rows.length}:${latest[0]!.key}:${latest[0]!.updatedAt}`;
+      element.dataset.signature =
+        latest.length === 0 ? "" : `${rows.length}:${latest[0]!.key}:${latest[0]!.updatedAt}`;
       replaceChildren(
         list,
         latest.length === 0 ? h("li", { class: "muted" }, "No alerts yet.") : null,
@@ -25,7 +26,9 @@ export function alertFeed(): ViewDisplay {
             h(
               "span",
               { class: "alert-fields" },
-              Object.entries(fieldsOf(row)).map(([name, value]) => h("span", { class: "field" }, h("em", null, name), ` ${formatCell(value)}`)),
+              Object.entries(fieldsOf(row)).map(([name, value]) =>
+                h("span", { class: "field" }, h("em", null, name), ` ${formatCell(value)}`),
+              ),
             ),
           ),
         ),

@@ -43,7 +43,10 @@ export function timeSeriesChart(): ViewDisplay {
     const rows = latest.map((row) => ({ row, fields: fieldsOf(row) }));
     const fields = measureFields(rows.map((r) => r.fields));
     if (fields.join("\n") !== [...fieldSelect.options].map((o) => o.value).join("\n")) {
-      replaceChildren(fieldSelect, fields.map((f) => h("option", { value: f }, f)));
+      replaceChildren(
+        fieldSelect,
+        fields.map((f) => h("option", { value: f }, f)),
+      );
     }
     if (field === null || !fields.includes(field)) field = fields[0] ?? null;
     if (field === null) return;

@@ -14,20 +14,29 @@ export function topNBars(): ViewDisplay {
   return {
     element,
     update(rows) {
-      const ranked = rows.map((row) => ({ row, fields: fieldsOf(row) })).filter((r) => typeof r.fields.rank === "number");
-      const latestWindow = Math.max(...ranked.map((r) => (typeof r.fields.windowStart === "number" ? r.fields.windowStart : -Infinity)));
+      const ranked = rows
+        .map((row) => ({ row, fields: fieldsOf(row) }))
+        .filter((r) => typeof r.fields.rank === "number");
+      const latestWindow = Math.max(
+        ...ranked.map((r) => (typeof r.fields.windowStart === "number" ? r.fields.windowStart : -Infinity)),
+      );
       const current = ranked
         .filter((r) => !Number.isFinite(latestWindow) || r.fields.windowStart === latestWindow)
         .sort((a, b) => (a.fields.rank as number) - (b.fields.rank as number));
       const score = measureFields(current.map((r) => r.fields)).find((f) => f !== "key") ?? null;
-      const top = Math.max(1, ...current.map((r) => Math.abs(Number(score === null ? 0 : r.fields[score]) || 0)));
+      const top = Math.max(
+        1,
+        ...current.map((r) => Math.abs(Number(score === null ? 0 : r.fields[score]) || 0)),
+      );
       const end = current[0]?.fields.windowEnd;
       title.textContent = Number.isFinite(latestWindow)
         ? `Window ${formatTime(latestWindow)} – ${typeof end === "number" ? formatTime(end) : "?"}${score === null ? "" : `, by ${score}`}`
         : score === null
           ? ""
           : `By ${score}`;
-      element.dataset.signature = current.map((r) => `${label(r.row, r.fields)}=${score === null ? "" : r.fields[score]}`).join(",");
+      element.dataset.signature = current
+        .map((r) => `${label(r.row, r.fields)}=${score === null ? "" : r.fields[score]}`)
+        .join(",");
       replaceChildren(
         list,
         current.map(({ row, fields }) => {
@@ -38,7 +47,11 @@ export function topNBars(): ViewDisplay {
             { "data-rank": String(fields.rank) },
             h("span", { class: "bar-rank" }, `#${fields.rank}`),
             h("span", { class: "bar-label", title: label(row, fields) }, label(row, fields)),
-            h("span", { class: "bar-track" }, h("span", { class: "bar-fill", style: `width: ${width.toFixed(1)}%` })),
+            h(
+              "span",
+              { class: "bar-track" },
+              h("span", { class: "bar-fill", style: `width: ${width.toFixed(1)}%` }),
+            ),
             h("span", { class: "bar-value" }, formatCell(value)),
           );
         }),

@@ -51,7 +51,12 @@ export function viewKind(view: string, rows: readonly ViewRow[]): ViewKind {
   if (/alerts$/i.test(view)) return "alerts";
   const sample = rows.slice(0, 50).map(fieldsOf);
   if (sample.some((f) => typeof f.rank === "number")) return "top-n";
-  if (sample.some((f) => typeof f.windowStart === "number" && typeof f.windowEnd === "number" && measureFields([f]).length > 0)) {
+  if (
+    sample.some(
+      (f) =>
+        typeof f.windowStart === "number" && typeof f.windowEnd === "number" && measureFields([f]).length > 0,
+    )
+  ) {
     return "time-series";
   }
   return "table";
@@ -62,7 +67,8 @@ export function measureFields(rows: ReadonlyArray<Record<string, unknown>>): str
   const fields: string[] = [];
   for (const fieldsOfRow of rows) {
     for (const [name, value] of Object.entries(fieldsOfRow)) {
-      if (typeof value === "number" && !PLACEMENT_FIELDS.has(name) && !fields.includes(name)) fields.push(name);
+      if (typeof value === "number" && !PLACEMENT_FIELDS.has(name) && !fields.includes(name))
+        fields.push(name);
     }
   }
   return fields;

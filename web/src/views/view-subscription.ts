@@ -19,7 +19,12 @@ export interface ViewListener {
 }
 
 /** Starts following `view`; returns a function that stops. */
-export function followView(api: ApiClient, view: string, initialLimit: number, listener: ViewListener): () => void {
+export function followView(
+  api: ApiClient,
+  view: string,
+  initialLimit: number,
+  listener: ViewListener,
+): () => void {
   const path = `/v1/views/${encodeURIComponent(view)}`;
   const controller = new AbortController();
   let loaded = false;
@@ -41,7 +46,8 @@ export function followView(api: ApiClient, view: string, initialLimit: number, l
   });
   source.addEventListener("upsert", (event) => {
     const data = parse(event) as { key: string; value: unknown; updatedAt: number } | undefined;
-    if (data !== undefined) apply(() => listener.upsert({ key: data.key, value: data.value, updatedAt: data.updatedAt }));
+    if (data !== undefined)
+      apply(() => listener.upsert({ key: data.key, value: data.value, updatedAt: data.updatedAt }));
   });
   source.addEventListener("delete", (event) => {
     const data = parse(event) as { key: string } | undefined;
@@ -49,18 +55,21 @@ export function followView(api: ApiClient, view: string, initialLimit: number, l
   });
   source.addEventListener("reset", () => apply(() => listener.reset()));
 
-  void api.get<{ rows: ViewRow[] }>(`${path}?limit=${initialLimit}&order=updated`, controller.signal).then((result) => {
-    if (controller.signal.aborted) return;
-    if (!result.ok) {
-      listener.failed(result.error);
-      if (result.error.status === 404 || result.error.status === 401 || result.error.status === 403) source.close();
-    } else {
-      for (const row of result.data.rows) listener.upsert(row);
-    }
-    loaded = true;
-    for (const change of pending.splice(0)) change();
-    listener.changed();
-  });
+  void api
+    .get<{ rows: ViewRow[] }>(`${path}?limit=${initialLimit}&order=updated`, controller.signal)
+    .then((result) => {
+      if (controller.signal.aborted) return;
+      if (!result.ok) {
+        listener.failed(result.error);
+        if (result.error.status === 404 || result.error.status === 401 || result.error.status === 403)
+          source.close();
+      } else {
+        for (const row of result.data.rows) listener.upsert(row);
+      }
+      loaded = true;
+      for (const change of pending.splice(0)) change();
+      listener.changed();
+    });
 
   return () => {
     controller.abort();
