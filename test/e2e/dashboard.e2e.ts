@@ -185,6 +185,44 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assertNoPageErrors();
   });
 
+  it("asks for an API key on 401, stores it and sends it as a Bearer token (stubbed API)", async () => {
+    const key = "e2e-key-0123456789abcdef";
+    const seen: Array<string | undefined> = [];
+    await page.route("**/v1/streams", (route) => {
+      const authorization = route.request().headers().authorization;
+      seen.push(authorization);
+      if (authorization === `Bearer ${key}`) return route.continue();
+      return route.fulfill({
+        status: 401,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "unauthorized", message: "an API key is required" } }),
+      });
+    });
+    try {
+      await page.goto(`${server.url}/`);
+      const prompt = page.locator('[data-testid="api-key-prompt"]');
+      await prompt.waitFor({ timeout: 10_000 });
+      await prompt.locator("input").fill(key);
+      await prompt.locator('button[type="submit"]').click();
+      await page
+        .locator('[data-testid="streams-table"] tr[data-stream]')
+        .first()
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await page.evaluate("localStorage.getItem('sluice.apiKey')"), key);
+      assert.ok(
+        seen.includes(undefined) && seen.includes(`Bearer ${key}`),
+        `authorization headers seen: ${seen}`,
+      );
+      await screenshot("api-key-prompt-after");
+    } finally {
+      await page.unrouteAll();
+      await page.evaluate("localStorage.removeItem('sluice.apiKey')");
+    }
+    // Chromium logs each 401 response; those were asked for.
+    errors.splice(0, errors.length, ...errors.filter((e) => !/status of 401/.test(e)));
+    assertNoPageErrors();
+  });
+
   it("lays out a pipeline graph in the agreed PipelineInfo shape, late edges dashed (stubbed API)", async () => {
     // The graph drawing on its own, whatever this server reports: the real example's steps plus a step fed
     // by a late edge, served by the browser in the GET /v1/pipelines/:name contract.
