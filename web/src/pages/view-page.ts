@@ -72,8 +72,8 @@ export function viewPage(ctx: PageContext, view: string): Page {
     upsert: (row) => rows.upsert(row),
     delete: (key) => rows.delete(key),
     reset: () => rows.clear(),
-    changed: () => {
-      changes++;
+    changed: (cause) => {
+      if (cause === "change") changes++;
       status.loaded();
       scheduleRender();
     },
