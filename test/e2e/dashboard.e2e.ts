@@ -129,6 +129,50 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assertNoPageErrors();
   });
 
+  it("replays the selected dead letters and shows the result (stubbed POST /v1/dlq/replay)", async () => {
+    // The replay route is built on another branch: the page is checked against its agreed contract.
+    let posted: unknown;
+    await page.route("**/dashboard/capabilities", (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "application/json",
+        body: '{"pipelines":false,"dlqReplay":true}',
+      }),
+    );
+    await page.route("**/v1/dlq/replay", (route) => {
+      posted = route.request().postDataJSON();
+      const ids = (posted as { ids: number[] }).ids;
+      return route.fulfill({
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify({
+          selected: ids.length,
+          accepted: 0,
+          rejected: ids.length,
+          offsets: null,
+          errors: ids.map((id) => ({ id, reason: "/ts: must be integer" })),
+        }),
+      });
+    });
+    try {
+      await page.goto(`${server.url}/dlq`);
+      const first = page.locator('[data-testid="dlq-table"] tr[data-dlq-id]').first();
+      await first.waitFor({ timeout: 10_000 });
+      const id = Number(await first.getAttribute("data-dlq-id"));
+      await first.locator('input[type="checkbox"]').check();
+      await page.locator('[data-testid="dlq-replay"]').click();
+      const result = page.locator('[data-testid="dlq-replay-result"]');
+      await result.locator("text=rejected").first().waitFor({ timeout: 10_000 });
+      assert.deepEqual(posted, { ids: [id] });
+      assert.match((await result.textContent()) ?? "", /1 selected, 0 accepted, 1 rejected/);
+      assert.match((await result.textContent()) ?? "", new RegExp(`#${id}: /ts: must be integer`));
+      await screenshot("dlq-replay");
+    } finally {
+      await page.unrouteAll();
+    }
+    assertNoPageErrors();
+  });
+
   it("runs a query in the console and shows its rows, and shows an error clearly", async () => {
     const streams = (await api<{ streams: StreamSummary[] }>("/v1/streams")).body.streams;
     const stream = streams[0]!.name;
