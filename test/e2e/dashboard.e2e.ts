@@ -285,6 +285,7 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
         ended: false,
       })),
     ];
+    const stream = (await api<{ streams: StreamSummary[] }>("/v1/streams")).body.streams[0]!.name;
     const windowStep = steps.find((s) => s.verb === "window")!;
     steps.push({
       ...steps[steps.length - 1]!,
@@ -307,7 +308,7 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
         intervalMs: 1000,
       },
       backpressure: { blockedMs: 0, blockedRatio: 0 },
-      sources: [{ step: steps[0]!.id, stream: "clicks", position: 1000, endOffset: 1010, lag: 10 }],
+      sources: [{ step: steps[0]!.id, stream, position: 1000, endOffset: 1010, lag: 10 }],
     };
     const json = (body: unknown) => ({
       status: 200,
@@ -318,8 +319,17 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
       route.fulfill(json({ pipelines: true, dlqReplay: true })),
     );
     await page.route("**/v1/pipelines/stubbed", (route) => route.fulfill(json(info)));
+    await page.route("**/v1/pipelines", (route) => route.fulfill(json({ pipelines: [info] })));
     try {
-      await page.goto(`${server.url}/pipelines/stubbed`);
+      // The overview lists the pipeline and takes the stream's lag from its source.
+      await page.goto(`${server.url}/`);
+      const row = page.locator('[data-testid="pipelines-table"] tr[data-pipeline="stubbed"]');
+      await row.waitFor({ timeout: 10_000 });
+      assert.match((await row.textContent()) ?? "", /running/);
+      const streamRow = page.locator(`[data-testid="streams-table"] tr[data-stream="${cssString(stream)}"]`);
+      await streamRow.locator("td", { hasText: /^10$/ }).waitFor({ timeout: 10_000 });
+      await screenshot("overview-with-pipelines");
+      await row.locator("a").click();
       const graph = page.locator('[data-testid="pipeline-graph"]');
       await graph.waitFor({ timeout: 10_000 });
       assert.equal(await graph.locator("[data-step-id]").count(), steps.length);
