@@ -32,7 +32,11 @@ describe("the dashboard route", () => {
       const asset = await app.inject({ url: "/assets/index-abc123.js" });
       assert.equal(asset.statusCode, 200);
       assert.match(asset.headers["cache-control"] as string, /immutable/);
+      assert.match(asset.headers["content-type"] as string, /text\/javascript/);
+      assert.equal(asset.body, "console.log(1)");
       assert.equal((await app.inject({ url: "/assets/missing.js" })).statusCode, 404);
+      assert.equal((await app.inject({ url: "/assets/..%2Findex.html" })).statusCode, 404);
+      assert.equal((await app.inject({ url: "/assets/.hidden" })).statusCode, 404);
       assert.equal((await app.inject({ url: "/somewhere/else" })).statusCode, 404);
     } finally {
       await app.close();
