@@ -13,6 +13,7 @@ import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey }
 import { AuditLog } from "./audit-log.js";
 import { registerAuditHook, registerAuditRoute } from "./audit-route.js";
 import { registerDlqReplayRoute } from "./dlq-replay-route.js";
+import { registerDashboardRoute } from "./dashboard-route.js";
 import { registerDlqRoute } from "./dlq-route.js";
 import { type ReadyCheck, registerHealthRoutes } from "./health-route.js";
 import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-store.js";
@@ -198,6 +199,7 @@ export function createServer(options: ServerOptions): SluiceServer {
   registerDlqReplayRoute(app, ctx);
   registerAuditRoute(app, ctx);
   registerMetricsRoute(app, ctx.metrics);
+  registerDashboardRoute(app);
 
   return {
     app,
