@@ -212,7 +212,8 @@ export class ReadOnlyQueryEngine {
     const number = new Map(schemas.map((d) => [d.name, d.seq]));
     const readableIn = new Map<string, Set<string>>([
       ["main", new Set(["view_rows"])],
-      ["log", new Set(logTables)],
+      // A stream's SQL reads its start offset from log.streams (names and offsets only).
+      ["log", new Set([...logTables, "streams"])],
     ]);
     this.readable = new Set();
     this.tableNames.clear();
