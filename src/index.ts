@@ -50,6 +50,7 @@ export type { Collector, Operator, OperatorContext } from "./runtime/operator.js
 export {
   createServer,
   defineStream,
+  loadStreamsFile,
   type RunningPipeline,
   type ServerOptions,
   type SluiceServer,

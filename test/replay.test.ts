@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -208,6 +208,74 @@ describe("sluice run serves the module's streams", () => {
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.on("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sluice run --streams FILE serves the streams a file declares, and names the fault of a bad file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-run-streams-"));
+    const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
+    const streamsFile = join(dir, "streams.json");
+    writeFileSync(
+      streamsFile,
+      JSON.stringify([
+        {
+          name: "audit",
+          schema: { type: "object", properties: { who: { type: "string" } }, required: ["who"] },
+          retention: { maxAge: "7d" },
+        },
+      ]),
+    );
+    const badFile = join(dir, "bad.json");
+    writeFileSync(badFile, JSON.stringify([{ name: "x y", schema: {} }]));
+    try {
+      const bad = spawn(
+        process.execPath,
+        [SLUICE, "run", example, "--data", join(dir, "bad"), "--streams", badFile],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      let badErr = "";
+      bad.stderr.on("data", (d: Buffer) => {
+        badErr += d.toString();
+      });
+      const code = await new Promise((resolve) => bad.on("exit", resolve));
+      assert.equal(code, 1);
+      assert.match(badErr, /streams file .*bad\.json: stream 0: stream name "x y"/);
+
+      const child = spawn(
+        process.execPath,
+        [SLUICE, "run", example, "--data", join(dir, "data"), "--port", "0", "--streams", streamsFile],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      try {
+        let stderr = "";
+        const url = await new Promise<string>((resolve, reject) => {
+          child.stderr.on("data", (d: Buffer) => {
+            stderr += d.toString();
+            const m = /serving (http:\/\/[^\s]+)/.exec(stderr);
+            if (m) resolve(m[1]!);
+          });
+          child.on("exit", () => reject(new Error(stderr)));
+        });
+        assert.match(stderr, /streams: clicks, audit/);
+        const reply = await fetch(`${url}/v1/streams/audit/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify([{ who: "ann" }, { what: "no who" }]),
+        });
+        const ack = (await reply.json()) as { accepted: number; rejected: number };
+        assert.deepEqual([ack.accepted, ack.rejected], [1, 1]);
+        const info = (await (await fetch(`${url}/v1/streams/audit`)).json()) as { retention: unknown };
+        assert.deepEqual(info.retention, { maxAge: "7d" });
+      } finally {
+        if (child.exitCode === null) {
+          child.kill("SIGTERM");
+          await new Promise((resolve) => child.on("exit", resolve));
+        }
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -10,6 +10,7 @@ import type { LogStart } from "../connectors/stream-log-source.js";
 import { SluiceError } from "../core/errors.js";
 import { createServer, type SluiceServer } from "../server/index.js";
 import { LOG_LEVELS, type LogFormat } from "../server/server-log.js";
+import { loadStreamsFile } from "../server/streams-file.js";
 import { EmbeddedStore } from "../store/index.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
@@ -33,6 +34,8 @@ Options:
   --no-server                  run without the HTTP server
   --tls-cert FILE              serve HTTPS with this PEM certificate (needs --tls-key)
   --tls-key FILE               the PEM private key of --tls-cert
+  --streams FILE               also serve the streams declared in this JSON file (an array of stream specs,
+                               as defineStream takes them, or {"streams": [...]})
   --pii-key-file FILE          the key of the streams' hash/encrypt PII policies (64 hex digits or base64;
                                default: the SLUICE_PII_KEY environment variable)
   --log-format text|json       the server's request and error log on stdout: text (default), one line per
@@ -40,7 +43,8 @@ Options:
   --log-level LEVEL            fatal | error | warn | info (default) | debug | trace | silent
   -h, --help                   show this help
 
-The module may also export \`streams\` (an array of defineStream(...)) — the streams clients POST events to.
+The module may also export \`streams\` (an array of defineStream(...)) — the streams clients POST events to;
+--streams adds streams declared in a file.
 `;
 
 /** Parses --from: "start", "end", "offset:42", "time:2026-11-01T00:00:00Z" or "time:1761955200000". */
@@ -73,6 +77,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     "pii-key-file"?: string;
     "log-format"?: string;
     "log-level"?: string;
+    streams?: string;
     help?: boolean;
   };
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -102,6 +107,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         "pii-key-file": { type: "string" },
         "log-format": { type: "string" },
         "log-level": { type: "string" },
+        streams: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -151,7 +157,10 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
   let store: EmbeddedStore | undefined;
   let server: SluiceServer | undefined;
   try {
-    const { pipeline, streams } = await loadPipelineModule(positionals[0]!);
+    const loaded = await loadPipelineModule(positionals[0]!);
+    const pipeline = loaded.pipeline;
+    const streams =
+      values.streams === undefined ? loaded.streams : [...loaded.streams, ...loadStreamsFile(values.streams)];
     const dataDir = values.data ?? "./data";
     store = new EmbeddedStore(dataDir, { durability });
     const caughtUp = new Set<string>();

@@ -36,3 +36,4 @@ export {
   type StreamDefinition,
   type StreamSpec,
 } from "./stream-definition.js";
+export { loadStreamsFile, StreamsFileError } from "./streams-file.js";

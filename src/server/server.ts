@@ -7,7 +7,9 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type Clock, SystemClock } from "../core/clock.js";
+import { type Duration, toMillis } from "../core/duration.js";
 import type { EmbeddedStore } from "../store/index.js";
+import { RetentionEnforcer } from "../store/retention.js";
 import { ApiError, errorBody, toErrorReply } from "./api-error.js";
 import { ApiKeyRing, type ApiKeySpec, isLoopback, OPEN_PRINCIPAL, presentedKey } from "./api-keys.js";
 import { AuditLog } from "./audit-log.js";
@@ -73,6 +75,11 @@ export interface ServerOptions extends IngestAdmissionOptions {
   readonly idempotency?: IdempotencyStoreOptions;
   /** The pipelines this process runs, reported by `GET /v1/pipelines`, the metrics and readiness. */
   readonly pipelines?: readonly RunningPipeline[];
+  /**
+   * How often the streams' `retention` is applied while the server listens (default "1m", on `clock`); the
+   * first pass runs when `listen` is called.
+   */
+  readonly retentionInterval?: Duration;
 }
 
 export interface SluiceServer {
@@ -201,13 +208,35 @@ export function createServer(options: ServerOptions): SluiceServer {
   registerMetricsRoute(app, ctx.metrics);
   registerDashboardRoute(app);
 
+  const retained = [...streams.values()].filter((stream) => stream.retention !== undefined);
+  const retention =
+    retained.length === 0
+      ? undefined
+      : new RetentionEnforcer(
+          options.store.log,
+          new Map(retained.map((stream) => [stream.name, stream.retention!])),
+          ctx.clock,
+          { onError: (error) => app.log.error({ err: error }, "stream retention failed") },
+        );
+  const retentionInterval = options.retentionInterval ?? "1m";
+  toMillis(retentionInterval, "retentionInterval");
+
   return {
     app,
     async listen() {
       const address = await app.listen({ host, port });
+      if (retention !== undefined) {
+        retention.start(retentionInterval);
+        try {
+          retention.applyNow();
+        } catch (error) {
+          app.log.error({ err: error }, "stream retention failed");
+        }
+      }
       return { url: address };
     },
     async close() {
+      retention?.stop();
       await app.close();
     },
   };

@@ -100,4 +100,27 @@ describe("defineStream", () => {
       /stream "s": invalid JSON Schema/,
     );
   });
+
+  it("spreads keys over partitions by FNV-1a of the key, and checks partitions and retention", () => {
+    const s = defineStream({ name: "p", schema, key: "id", partitions: 8, retention: { maxAge: "7d" } });
+    assert.equal(s.partitions, 8);
+    // FNV-1a 32-bit of "a" is 0xe40c292c, of "foobar" 0xbf9cf968 (the published test vectors).
+    assert.equal(s.partitionOf("a"), 0xe40c292c % 8);
+    assert.equal(s.partitionOf("foobar"), 0xbf9cf968 % 8);
+    assert.equal(s.partitionOf(42), s.partitionOf("42"), "a number key hashes as its JSON text");
+    assert.equal(defineStream({ name: "one", schema }).partitionOf("a"), 0);
+    assert.throws(() => defineStream({ name: "p", schema, partitions: 2 }), /2 partitions need a key field/);
+    assert.throws(
+      () => defineStream({ name: "p", schema, key: "id", partitions: 0 }),
+      /partitions must be an integer from 1 to 1024, got 0/,
+    );
+    assert.throws(
+      () => defineStream({ name: "p", schema, retention: { maxRecords: -1 } }),
+      /retention of "p": maxRecords must be an integer ≥ 0, got -1/,
+    );
+    assert.throws(
+      () => defineStream({ name: "p", schema, retention: { maxAge: "soon" as "1s" } }),
+      /retention of "p": maxAge/,
+    );
+  });
 });

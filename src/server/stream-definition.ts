@@ -1,10 +1,12 @@
 /**
  * Streams as declared resources: a name, a JSON Schema (compiled once, with ajv and ajv-formats), an optional
- * key field and event-time field, and cleansing steps (trim, coerce numeric strings, defaults, drop unknown
- * fields) that run before validation. `validateRecord` is what ingestion calls for every record.
+ * key field and event-time field, partitions, retention, PII policies, and cleansing steps (trim, coerce
+ * numeric strings, defaults, drop unknown fields) that run before validation. `validateRecord` is what
+ * ingestion calls for every record.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { retentionPolicy, type StreamRetention } from "../store/retention.js";
 import { checkPiiPolicies, type PiiPolicies } from "./pii-policy.js";
 
 /** Cleansing applied to a record before it is validated, in this order: drop, trim, coerce, defaults. */
@@ -36,6 +38,14 @@ export interface StreamSpec {
    * `{ "card.number": "hash", email: "mask", ssn: "drop", name: "encrypt" }` (see pii-policy.ts).
    */
   readonly pii?: PiiPolicies;
+  /**
+   * How many partitions the stream's keys are spread over (default 1; more needs `key`): partition =
+   * FNV-1a 32-bit hash of the key mod partitions, as `partitionOf` computes it. The embedded store keeps one
+   * ordered log per stream; partitions are the unit of scale-out.
+   */
+  readonly partitions?: number;
+  /** How much of the stream's log to keep, e.g. `{ maxAge: "7d", maxBytes: 10e9 }` (default: everything). */
+  readonly retention?: StreamRetention;
 }
 
 /** A record that passed: cleansed, with its event time (null when the stream has none or the field is absent). */
@@ -57,6 +67,9 @@ export type RecordValidation = ValidRecord | InvalidRecord;
 
 /** A declared stream, as made by `defineStream`. */
 export interface StreamDefinition extends StreamSpec {
+  readonly partitions: number;
+  /** The partition of a key value, e.g. `readings.partitionOf("sensor-7")` → 0 … partitions − 1. */
+  partitionOf(key: unknown): number;
   /** Cleanses (in place: pass a record you own, e.g. one just parsed) and validates a record. */
   validateRecord(record: unknown): RecordValidation;
   /**
@@ -68,6 +81,7 @@ export interface StreamDefinition extends StreamSpec {
 }
 
 const STREAM_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const MAX_PARTITIONS = 1024;
 const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 let sharedAjv: Ajv | undefined;
@@ -98,13 +112,23 @@ function ajvAllErrors(): Ajv {
  * eventTime: "ts", cleanse: { trim: true, coerceNumbers: true } })`. Throws on a bad name or schema.
  */
 export function defineStream(spec: StreamSpec): StreamDefinition {
-  const { name, schema, key, eventTime, cleanse, pii } = spec;
+  const { name, schema, key, eventTime, cleanse, pii, retention } = spec;
+  const partitions = spec.partitions ?? 1;
   if (typeof name !== "string" || !STREAM_NAME.test(name)) {
     throw new RangeError(
       `stream name ${JSON.stringify(name)}: use 1-128 letters, digits, "_", "-" or "." (e.g. "readings")`,
     );
   }
   if (pii !== undefined) checkPiiPolicies(name, pii);
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
+    throw new RangeError(
+      `stream ${JSON.stringify(name)}: partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${partitions}`,
+    );
+  }
+  if (partitions > 1 && key === undefined) {
+    throw new RangeError(`stream ${JSON.stringify(name)}: ${partitions} partitions need a key field ("key")`);
+  }
+  if (retention !== undefined) retentionPolicy(name, retention);
   let validate: ValidateFunction;
   try {
     validate = ajv().compile(schema);
@@ -133,6 +157,13 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(cleanse === undefined ? {} : { cleanse }),
     ...(pii === undefined ? {} : { pii }),
+    ...(retention === undefined ? {} : { retention }),
+    partitions,
+    partitionOf(keyValue: unknown): number {
+      return partitions === 1
+        ? 0
+        : fnv1a(typeof keyValue === "string" ? keyValue : JSON.stringify(keyValue)) % partitions;
+    },
     validateRecord(record: unknown): RecordValidation {
       const changed = cleanseRecord?.(record) === true;
       if (!validate(record)) return { ok: false, reason: describeError(validate.errors?.[0]) };
@@ -255,4 +286,14 @@ function cleanser(schema: JsonSchema, options: CleanseOptions): (record: unknown
     }
     return changed;
   };
+}
+
+/** FNV-1a, 32 bits, over the UTF-8 bytes of the text: the partition hash clients in any language compute too. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }

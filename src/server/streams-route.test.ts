@@ -29,6 +29,8 @@ describe("GET /v1/streams", () => {
       schema: { type: "object" },
       key: null,
       eventTime: null,
+      partitions: 1,
+      retention: null,
       startOffset: 0,
       endOffset: 0,
       records: 0,

@@ -3,6 +3,7 @@
  * fields, their log's offsets, record count and size, their append rate and dead-letter count. A key sees the streams its `read:` scopes name.
  */
 import type { FastifyInstance } from "fastify";
+import type { StreamRetention } from "../store/retention.js";
 import { ApiError } from "./api-error.js";
 import type { ServerContext } from "./server-context.js";
 import type { StreamDefinition } from "./stream-definition.js";
@@ -12,6 +13,9 @@ export interface StreamSummary {
   readonly schema: unknown;
   readonly key: string | null;
   readonly eventTime: string | null;
+  readonly partitions: number;
+  /** As declared (`maxAge` as given, e.g. "7d"), or null: the stream keeps everything. */
+  readonly retention: StreamRetention | null;
   readonly startOffset: number;
   readonly endOffset: number;
   readonly records: number;
@@ -60,6 +64,8 @@ function summary(
     schema: stream.schema,
     key: stream.key ?? null,
     eventTime: stream.eventTime ?? null,
+    partitions: stream.partitions,
+    retention: stream.retention ?? null,
     startOffset: info?.startOffset ?? 0,
     endOffset: info?.endOffset ?? 0,
     records: info?.records ?? 0,

@@ -45,7 +45,7 @@ export class RetentionEnforcer {
     options: RetentionEnforcerOptions = {},
   ) {
     const entries = streams instanceof Map ? [...streams] : Object.entries(streams);
-    for (const [stream, settings] of entries) this.policies.push([stream, toPolicy(stream, settings)]);
+    for (const [stream, settings] of entries) this.policies.push([stream, retentionPolicy(stream, settings)]);
     this.onError =
       options.onError ??
       ((error) =>
@@ -89,7 +89,8 @@ export class RetentionEnforcer {
   }
 }
 
-function toPolicy(stream: string, settings: StreamRetention): RetentionPolicy {
+/** Checks one stream's settings and turns them into the log's policy; throws a RangeError naming the stream. */
+export function retentionPolicy(stream: string, settings: StreamRetention): RetentionPolicy {
   const what = `retention of ${JSON.stringify(stream)}`;
   for (const field of ["maxRecords", "maxBytes"] as const) {
     const value = settings[field];
