@@ -135,3 +135,32 @@ test("a job ended by stop() is stopped, one whose source failed is failed with t
   assert.equal(failed.stats().state, "failed");
   assert.equal(failed.stats().error, "disk on fire");
 });
+
+test("onBatchProcessed hears each source batch once, with its time through the pipeline, until removed", async () => {
+  const src = pushSource<Ev>();
+  const p = new Pipeline("batches");
+  p.source("in", src)
+    .withEventTime((e) => e.t, { maxOutOfOrderness: 0 })
+    .keyBy((e) => e.k)
+    .window(tumbling(1000))
+    .aggregate({ n: count() })
+    .to(discard());
+  const job = p.start({ clock: new ManualClock(0) });
+  const heard: number[] = [];
+  const off = job.onBatchProcessed((ms) => heard.push(ms));
+  src.push([{ k: "a", t: 1 }]);
+  await job.settled();
+  src.push([
+    { k: "a", t: 2 },
+    { k: "b", t: 3 },
+  ]);
+  await job.settled();
+  assert.equal(heard.length, 2);
+  assert.ok(heard.every((ms) => ms >= 0 && Number.isFinite(ms)));
+  off();
+  src.push([{ k: "c", t: 4 }]);
+  await job.settled();
+  assert.equal(heard.length, 2, "a removed listener hears nothing");
+  src.end();
+  await job.done;
+});

@@ -31,6 +31,10 @@ describe("GET /metrics for pipelines", () => {
       assert.equal(sample(text, `sluice_backpressure_seconds_total{${p},source="readings"}`)! >= 0, true);
       assert.equal(sample(text, `sluice_source_lag_records{${p},source="readings"}`), 0);
       assert.equal(sample(text, `sluice_checkpoint_duration_seconds_count{${p}}`), 2);
+      // Every batch the source handed over is observed once (a batch holds one or more appends' records).
+      const batches = sample(text, `sluice_batch_processing_seconds_count{${p}}`)!;
+      assert.ok(batches >= 1 && batches <= 3, `batches ${batches}`);
+      assert.ok(sample(text, `sluice_batch_processing_seconds_sum{${p}}`)! > 0);
       assert.equal(sample(text, `sluice_checkpoint_size_bytes_count{${p}}`), 2);
       assert.ok(sample(text, `sluice_checkpoint_size_bytes_sum{${p}}`)! > 0);
       assert.equal(sample(text, `sluice_pipeline_up{${p}}`), 1);

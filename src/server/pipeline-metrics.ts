@@ -167,6 +167,17 @@ export function registerPipelineMetrics(
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
     registers,
   });
+  const batchProcessing = new Histogram({
+    name: "sluice_batch_processing_seconds",
+    help: "Processing latency: the time one source batch took to go through every step of its pipeline.",
+    labelNames: ["pipeline"],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers,
+  });
+  const batchStops = pipelines.map(({ pipeline, job }) => {
+    const processed = batchProcessing.labels({ pipeline: pipeline.name });
+    return job.onBatchProcessed((ms) => processed.observe(ms / 1000));
+  });
   const stops = pipelines.map(({ pipeline, job }) => {
     const name = pipeline.name;
     const storedSources = job.stats().sources.filter((source) => source.stream !== null);
@@ -185,6 +196,6 @@ export function registerPipelineMetrics(
     });
   });
   return () => {
-    for (const stop of stops) stop();
+    for (const stop of [...stops, ...batchStops]) stop();
   };
 }
