@@ -49,8 +49,16 @@ export type {
 export type { Collector, Operator, OperatorContext } from "./runtime/operator.js";
 export {
   createServer,
+  decryptField,
   defineStream,
+  encryptField,
+  hashField,
+  loadPiiKey,
   loadStreamsFile,
+  maskValue,
+  type PiiAction,
+  PiiKey,
+  type PiiPolicies,
   type RunningPipeline,
   type ServerOptions,
   type SluiceServer,

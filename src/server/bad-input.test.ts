@@ -214,6 +214,24 @@ function cases(): Case[] {
       message: /nested deeper than 16 levels/,
     });
   }
+  // Nesting so deep that serialising the record would exhaust the stack: rejected, dead-lettered as a placeholder.
+  for (const depth of [20_000, 30_000]) {
+    const arrays = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    list.push({
+      name: `arrays nested ${depth} deep`,
+      body: `{"deviceId":"d","temp":1,"tags":${arrays}}`,
+      status: 422,
+      code: "invalid_records",
+      message: /nested deeper than 16 levels/,
+    });
+    list.push({
+      name: `NDJSON line of arrays nested ${depth} deep`,
+      body: `${JSON.stringify(good(0))}\n${arrays}\n`,
+      contentType: ndjson,
+      status: 200,
+      message: /^1: \/0\/0(\/0)*: nested deeper than 16 levels$/,
+    });
+  }
   for (const [size, char] of [
     [2100, "é"],
     [5000, "x"],

@@ -123,7 +123,7 @@ export function replayDeadLetters(ctx: ServerContext, request: ReplayRequest): R
     const limit = checkRecordLimits(record, ctx.recordLimits);
     const result =
       limit !== undefined
-        ? { ok: false as const, reason: limit }
+        ? { ok: false as const, reason: limit.reason }
         : stream.validateReplayed(record, protector?.irreversiblePaths ?? []);
     if (!result.ok) {
       errors.push({ id: entry.id, reason: result.reason });

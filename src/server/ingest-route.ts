@@ -10,7 +10,7 @@ import { presentedKey } from "./api-keys.js";
 import { clientOf, type IngestAdmission } from "./ingest-admission.js";
 import type { IngestBody } from "./ingest-body.js";
 import { UNKNOWN_STREAM } from "./metrics.js";
-import { checkRecordLimits } from "./record-limits.js";
+import { checkRecordLimits, TOO_DEEP_RECORD } from "./record-limits.js";
 import type { ServerContext } from "./server-context.js";
 
 /** One rejected record of a request: its index in the body and why. */
@@ -117,7 +117,7 @@ export function ingest(
     const record = records[i];
     const limit = checkRecordLimits(record, ctx.recordLimits, sizes?.[i]);
     if (limit !== undefined) {
-      rejected.push({ index: i, reason: limit, record });
+      rejected.push({ index: i, reason: limit.reason, record: limit.tooDeep ? TOO_DEEP_RECORD : record });
       continue;
     }
     const result = stream.validateRecord(record);

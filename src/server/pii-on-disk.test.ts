@@ -150,6 +150,26 @@ describe("PII on disk", () => {
     // Every record rejected: 422.
     const bad = await post(events, JSON.stringify(payment(11, "nope")));
     assert.equal(bad.status, 422);
+    // Misshapen records: a scalar where the policy path expects an object (rejected), a bare string (rejected),
+    // a literal dotted key the schema lets through (accepted). None may reach a file or a reply in clear.
+    const p17 = payment(17);
+    const misshapen = await post(
+      events,
+      [
+        JSON.stringify({
+          id: 17,
+          amount: 1,
+          card: p17.card!.number,
+          email: p17.email,
+          ssn: p17.ssn,
+          name: p17.name,
+        }),
+        JSON.stringify(payment(18).ssn),
+        JSON.stringify({ ...payment(19), "card.number": payment(19).card!.number }),
+      ].join("\n"),
+      "application/x-ndjson",
+    );
+    assert.deepEqual([misshapen.body.accepted, misshapen.body.rejected], [1, 2]);
     // Malformed JSON quoting a clear value: the message must not echo it.
     const malformed = await post(events, payment(12).name!);
     assert.equal(malformed.status, 400);
@@ -166,20 +186,24 @@ describe("PII on disk", () => {
     const replay = await post(`${url}/v1/dlq/replay`, JSON.stringify({ stream: "payments" }));
     assert.equal(replay.status, 200);
     assert.equal(replay.body.accepted, 0);
-    assert.equal(replay.body.rejected, 5);
+    assert.equal(replay.body.rejected, 7);
 
-    for (const reply of [json, nd, again, bad, malformed, replay]) replies.push(JSON.stringify(reply.body));
+    for (const reply of [json, nd, again, bad, misshapen, malformed, replay])
+      replies.push(JSON.stringify(reply.body));
     replies.push(JSON.stringify(ack), JSON.stringify(wsBad));
     const dlq = await get(`${url}/v1/dlq?stream=payments`);
-    assert.equal(dlq.body.entries.length, 5);
+    assert.equal(dlq.body.entries.length, 7);
     replies.push(JSON.stringify(dlq.body));
     assert.deepEqual(
-      findClear(new Map([["replies", Buffer.from(replies.join("\n"))]]), clearValues(1, 16)),
+      findClear(new Map([["replies", Buffer.from(replies.join("\n"))]]), clearValues(1, 19)),
       [],
     );
     // The stored values are the protected ones.
     assert.equal(dlq.body.entries[0].record.card.number, hashField(payment(6).card!.number, KEY));
     assert.equal(decryptField(dlq.body.entries[0].record.name, KEY), payment(6).name);
+    const records = dlq.body.entries.map((e: { record: unknown }) => e.record);
+    assert.ok(records.some((r: { card?: unknown }) => r.card === hashField(p17.card!.number, KEY)));
+    assert.ok(records.some((r: { withheld?: string }) => typeof r.withheld === "string"));
   });
 
   it("a pipeline writes the protected records into a view", async () => {
@@ -188,7 +212,7 @@ describe("PII on disk", () => {
     const { job } = startDurable(p, { store, logStopAtEnd: true, checkpointInterval: 10 });
     await job.done;
     const rows = store.views.list("payments_latest", { limit: 100 });
-    assert.equal(rows.length, 9);
+    assert.equal(rows.length, 10);
     const first = rows.find((r) => (r.value as Payment).id === 1)!.value as Payment;
     assert.deepEqual(first.card, { number: hashField(payment(1).card!.number, KEY) });
     assert.equal(first.email, "****.org");
@@ -202,7 +226,7 @@ describe("PII on disk", () => {
       [...open.keys()].some((path) => path.endsWith("-wal")),
       "the WAL files are scanned while the store is open",
     );
-    const values = clearValues(1, 16);
+    const values = clearValues(1, 19);
     assert.deepEqual(findClear(open, values), []);
     // A positive control: the same scan finds the protected forms.
     assert.notDeepEqual(findClear(open, [hashField(payment(1).card!.number, KEY)]), []);

@@ -105,9 +105,29 @@ describe("PII field functions", () => {
       card: { number: hashField("4111111111111234", KEY), brand: "visa" },
       items: [{ sku: "****FGH1" }, { other: 1 }],
     });
-    const odd: unknown[] = ["4111111111111234", null, { card: "not an object" }];
-    for (const value of odd) protector.protect(value);
-    assert.deepEqual(odd, ["4111111111111234", null, { card: "not an object" }]);
+    const untouched: unknown[] = [null, { card: null }, { other: "4111111111111234" }];
+    for (const value of untouched) protector.protect(value);
+    assert.deepEqual(untouched, [null, { card: null }, { other: "4111111111111234" }]);
+  });
+
+  it("fails closed: a scalar where the path expects an object, and a literal dotted key, are protected too", () => {
+    const protector = new RecordProtector({ "card.number": "hash", "a.b.ssn": "drop" }, PiiKey.from(KEY));
+    const record: Record<string, unknown> = {
+      card: "4111111111119999",
+      "card.number": "4111111111110003",
+      a: { b: ["123-45-6789", { ssn: "987-65-4321", keep: 1 }], "b.ssn": "555-12-3456" },
+    };
+    protector.protect(record);
+    assert.deepEqual(record, {
+      card: hashField("4111111111119999", KEY),
+      "card.number": hashField("4111111111110003", KEY),
+      a: { b: [null, { keep: 1 }] },
+    });
+    const list = { card: ["4111111111110001", { number: "4111111111110002" }] };
+    protector.protect(list);
+    assert.deepEqual(list, {
+      card: [hashField("4111111111110001", KEY), { number: hashField("4111111111110002", KEY) }],
+    });
   });
 });
 
@@ -119,6 +139,10 @@ describe("PII policies in stream definitions and the server", () => {
       /stream "s": pii.email: unknown action "rot13"/,
     );
     assert.throws(() => defineStream({ ...spec, pii: { "a..b": "drop" } }), /is not a field path/);
+    assert.throws(
+      () => defineStream({ name: "s", schema: {}, pii: { email: "drop" } }),
+      /stream "s": PII policies need a schema of "type": "object"/,
+    );
   });
 
   it("createServer refuses to start when a stream needs a key and none is configured", () => {

@@ -2,8 +2,10 @@
  * Per-field PII policies of a stream, e.g. `pii: { "card.number": "hash", email: "mask", ssn: "drop",
  * name: "encrypt" }`, applied to every record after it was cleansed and validated and before anything is
  * written (the stream log, the dead-letter ledger, and so views and log lines). Paths are dotted field names
- * into nested objects; an array on the way is walked element by element. Rejected records get the same
- * treatment, best effort: whatever exists at those paths is protected before the record is dead-lettered.
+ * into nested objects; an array on the way is walked element by element. The walk fails closed: a scalar
+ * where the path expects an object (`"card": "4111..."` for `card.number`) is protected whole, and a literal
+ * dotted key (`"card.number": ...`) is protected as the path it spells. Rejected records get the same
+ * treatment; one that is not an object is dead-lettered as a placeholder, since no path can say what it holds.
  */
 import { SluiceError } from "../core/errors.js";
 import {
@@ -66,6 +68,11 @@ export function maskValue(value: unknown): string {
   return chars.length >= 2 * MASK_KEEP ? MASK + chars.slice(-MASK_KEEP).join("") : MASK;
 }
 
+/** What the dead-letter ledger keeps of a rejected record that is not an object, on a stream with PII policies. */
+export const WITHHELD_RECORD = Object.freeze({
+  withheld: "the record is not an object, so the stream's PII policies cannot tell what it holds",
+});
+
 interface CompiledPolicy {
   readonly path: readonly string[];
   readonly action: PiiAction;
@@ -110,10 +117,17 @@ export class RecordProtector {
     for (const policy of this.policies) this.apply(record, policy, false);
   }
 
-  /** Protects one request's accepted records and, best effort, its rejected ones, before they are written. */
-  protectBatch(accepted: readonly unknown[], rejected: readonly { readonly record: unknown }[]): void {
+  /**
+   * Protects one request's accepted records and its rejected ones before they are written; a rejected record
+   * that is not an object is replaced by `WITHHELD_RECORD`.
+   */
+  protectBatch(accepted: readonly unknown[], rejected: { record: unknown }[]): void {
     for (const record of accepted) this.protect(record);
-    for (const r of rejected) this.protect(r.record);
+    for (const r of rejected) {
+      if (typeof r.record === "object" && r.record !== null && !Array.isArray(r.record))
+        this.protect(r.record);
+      else r.record = WITHHELD_RECORD;
+    }
   }
 
   /**
@@ -148,39 +162,62 @@ export class RecordProtector {
   private apply(record: unknown, { path, action }: CompiledPolicy, replayed: boolean): void {
     visit(record, path, 0, (holder, field) => {
       const value = holder[field];
+      let protectedValue: unknown;
       switch (action) {
         case "drop":
-          delete holder[field];
+          if (Array.isArray(holder)) holder[field] = null;
+          else delete holder[field];
           return;
         case "mask":
-          holder[field] = maskValue(value);
-          return;
+          protectedValue = maskValue(value);
+          break;
         case "hash":
-          if (!(replayed && looksHashed(value))) holder[field] = hashField(value, this.key!);
-          return;
+          protectedValue = replayed && looksHashed(value) ? value : hashField(value, this.key!);
+          break;
         case "encrypt":
-          holder[field] = encryptField(value, this.key!);
-          return;
+          protectedValue = encryptField(value, this.key!);
+          break;
       }
+      holder[field] = protectedValue;
     });
   }
 }
 
-/** Calls `act(holder, field)` for every object holding the last path segment, walking arrays on the way. */
+/** An object or an array, indexed by field name or position. */
+type Holder = Record<string | number, unknown>;
+
+/**
+ * Calls `act(holder, field)` for every place holding a value at the path: the last segment's field, a
+ * scalar found where the path expects an object (or an array of them), and a literal dotted key spelling
+ * the rest of the path. Walks arrays on the way. Records reaching it have passed the nesting limit.
+ */
 function visit(
   value: unknown,
   path: readonly string[],
   depth: number,
-  act: (holder: Record<string, unknown>, field: string) => void,
+  act: (holder: Holder, field: string | number) => void,
 ): void {
-  if (typeof value !== "object" || value === null) return;
   if (Array.isArray(value)) {
-    for (const element of value) visit(element, path, depth, act);
+    for (let i = 0; i < value.length; i++) {
+      const element = value[i];
+      if (typeof element === "object" && element !== null) visit(element, path, depth, act);
+      else if (depth > 0 && element !== null && element !== undefined) act(value as unknown as Holder, i);
+    }
     return;
   }
+  if (typeof value !== "object" || value === null) return;
   const holder = value as Record<string, unknown>;
+  if (depth < path.length - 1) {
+    const rest = path.slice(depth).join(".");
+    if (Object.hasOwn(holder, rest)) act(holder, rest);
+  }
   const field = path[depth]!;
   if (!Object.hasOwn(holder, field)) return;
-  if (depth === path.length - 1) act(holder, field);
-  else visit(holder[field], path, depth + 1, act);
+  if (depth === path.length - 1) {
+    act(holder, field);
+    return;
+  }
+  const next = holder[field];
+  if (typeof next === "object" && next !== null) visit(next, path, depth + 1, act);
+  else if (next !== null && next !== undefined) act(holder, field);
 }

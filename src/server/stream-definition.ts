@@ -119,7 +119,14 @@ export function defineStream(spec: StreamSpec): StreamDefinition {
       `stream name ${JSON.stringify(name)}: use 1-128 letters, digits, "_", "-" or "." (e.g. "readings")`,
     );
   }
-  if (pii !== undefined) checkPiiPolicies(name, pii);
+  if (pii !== undefined) {
+    checkPiiPolicies(name, pii);
+    if (schema.type !== "object") {
+      throw new TypeError(
+        `stream ${JSON.stringify(name)}: PII policies need a schema of "type": "object", so every accepted record is an object they can walk`,
+      );
+    }
+  }
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
     throw new RangeError(
       `stream ${JSON.stringify(name)}: partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${partitions}`,
