@@ -59,7 +59,7 @@ describe("GET /readyz with pipelines", () => {
       assert.equal(reply.status, 503);
       assert.deepEqual(reply.body.error, {
         code: "not_ready",
-        message: "pipeline fragile failed: feed connection lost",
+        message: "pipeline fragile failed (see GET /v1/pipelines/fragile)",
       });
       const info = (await get(`${s.t.url}/v1/pipelines/fragile`)).body;
       assert.equal(info.status, "failed");
@@ -67,6 +67,29 @@ describe("GET /readyz with pipelines", () => {
       const metrics = await (await fetch(`${s.t.url}/metrics`)).text();
       assert.ok(metrics.includes('sluice_pipeline_up{pipeline="fragile"} 0'));
       assert.ok(metrics.includes('sluice_pipeline_state{pipeline="fragile",state="failed"} 1'));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("reports a stopped pipeline as stopped: not ready, not up, state stopped", async () => {
+    const idle: Source<unknown> = {
+      kind: "test",
+      partitions: 1,
+      open: () => ({ next: () => new Promise<null>(() => {}), position: () => null }),
+    };
+    const pipeline = new Pipeline("paused");
+    pipeline.source("feed", idle).to(discard());
+    const s = await startPipelineServer({ pipeline });
+    try {
+      await s.job.stop();
+      const reply = await get(`${s.t.url}/readyz`);
+      assert.equal(reply.status, 503);
+      assert.equal(reply.body.error.message, "pipeline paused was stopped");
+      assert.equal((await get(`${s.t.url}/v1/pipelines/paused`)).body.status, "stopped");
+      const metrics = await (await fetch(`${s.t.url}/metrics`)).text();
+      assert.ok(metrics.includes('sluice_pipeline_up{pipeline="paused"} 0'));
+      assert.ok(metrics.includes('sluice_pipeline_state{pipeline="paused",state="stopped"} 1'));
     } finally {
       await s.close();
     }

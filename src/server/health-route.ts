@@ -46,7 +46,9 @@ function pipelinesNotReady(ctx: ServerContext): string | undefined {
 
 function pipelineNotReady({ pipeline, job }: RunningPipeline, ctx: ServerContext): string | undefined {
   const stats = job.stats();
-  if (stats.state === "failed") return `pipeline ${pipeline.name} failed: ${stats.error}`;
+  // The failure's message stays behind GET /v1/pipelines: /readyz is open, and an error may quote data.
+  if (stats.state === "failed")
+    return `pipeline ${pipeline.name} failed (see GET /v1/pipelines/${pipeline.name})`;
   if (stats.state === "stopped") return `pipeline ${pipeline.name} was stopped`;
   for (const source of stats.sources) {
     const { lag } = sourceInfo(source, ctx.store.log);

@@ -39,7 +39,7 @@ export interface PipelineSourceInfo {
 
 export interface PipelineInfo {
   readonly name: string;
-  readonly status: "running" | "completed" | "failed";
+  readonly status: "running" | "completed" | "stopped" | "failed";
   readonly error: string | null;
   readonly startedAt: number;
   readonly steps: readonly PipelineStepInfo[];
@@ -81,7 +81,7 @@ export function pipelineInfo(
   const sourceCount = Math.max(1, stats.sources.length);
   return {
     name,
-    status: stats.state === "stopped" ? "completed" : stats.state,
+    status: stats.state,
     error: stats.error,
     startedAt: stats.startedAt,
     steps: stats.steps.map((step) => ({

@@ -14,7 +14,7 @@ import type { RunningPipeline } from "./running-pipeline.js";
 
 const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["invalid", "late", "failed"];
 
-const JOB_STATES = ["running", "completed", "failed"] as const;
+const JOB_STATES = ["running", "completed", "stopped", "failed"] as const;
 
 /** Registers the series on `registry`; returns a function that stops listening to the jobs. */
 export function registerPipelineMetrics(
@@ -113,24 +113,24 @@ export function registerPipelineMetrics(
   });
   new Gauge({
     name: "sluice_pipeline_up",
-    help: "1 while the pipeline runs or has completed, 0 once it failed.",
+    help: "1 while the pipeline runs or has completed, 0 once it failed or was stopped.",
     labelNames: ["pipeline"],
     registers,
     collect() {
       for (const { pipeline, job } of pipelines) {
-        this.set({ pipeline: pipeline.name }, job.stats().state === "failed" ? 0 : 1);
+        const state = job.stats().state;
+        this.set({ pipeline: pipeline.name }, state === "failed" || state === "stopped" ? 0 : 1);
       }
     },
   });
   new Gauge({
     name: "sluice_pipeline_state",
-    help: "1 for the pipeline's current state (running, completed or failed), 0 for the others.",
+    help: "1 for the pipeline's current state (running, completed, stopped or failed), 0 for the others.",
     labelNames: ["pipeline", "state"],
     registers,
     collect() {
       for (const { pipeline, job } of pipelines) {
-        const raw = job.stats().state;
-        const state = raw === "stopped" ? "completed" : raw;
+        const state = job.stats().state;
         for (const s of JOB_STATES) this.set({ pipeline: pipeline.name, state: s }, s === state ? 1 : 0);
       }
     },

@@ -47,7 +47,7 @@ export interface StepInfo {
 
 export interface PipelineInfo {
   readonly name: string;
-  readonly status: "running" | "completed" | "failed";
+  readonly status: "running" | "completed" | "stopped" | "failed";
   readonly error: string | null;
   readonly startedAt: number;
   readonly steps: readonly StepInfo[];
