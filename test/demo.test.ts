@@ -1,10 +1,12 @@
 /**
  * `sluice demo` end to end, as `npm start` runs it: the server comes up, every example's views fill within
- * seconds from events POSTed over HTTP, the DLQ holds invalid and late records, and Ctrl-C stops it cleanly.
+ * seconds from events POSTed over HTTP, the DLQ holds invalid and late records, a status line reports rates,
+ * lag and dead letters, and Ctrl-C stops it cleanly; with --tls-cert/--tls-key all of it runs over HTTPS.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -13,6 +15,9 @@ import { fileURLToPath } from "node:url";
 import { runDemo } from "../src/cli/demo.js";
 
 const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
+const TLS_FIXTURES = fileURLToPath(new URL("../../test/fixtures/tls/", import.meta.url));
+const CERT_FILE = join(TLS_FIXTURES, "localhost-cert.pem");
+const KEY_FILE = join(TLS_FIXTURES, "localhost-key.pem");
 
 /** The views each example writes; each must have rows soon after the start. */
 const VIEWS = [
@@ -26,6 +31,22 @@ const VIEWS = [
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A GET over HTTPS trusting only `ca`. */
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
+  });
+}
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const reply = await fetch(url);
@@ -106,6 +127,12 @@ describe("sluice demo", () => {
       }
       assert.ok(late.length > 0, "late records are dead-lettered");
 
+      // A status line every 5 s: the ingest rate, the lag and the dead letters.
+      const status =
+        /^\[status\] \d+ events\/s accepted .* · lag \d+ records · DLQ \d+ \(invalid \d+, late \d+\)/m;
+      while (!status.test(stderr) && Date.now() - started < 30_000) await sleep(250);
+      assert.match(stderr, status);
+
       child.kill("SIGINT");
       assert.equal(await exited, 0, stderr);
       assert.match(stderr, /stopping/);
@@ -119,11 +146,88 @@ describe("sluice demo", () => {
     }
   });
 
+  it("serves HTTPS with --tls-cert/--tls-key: its generators post over HTTPS and a view fills; JSON request logs with --log-format json", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        SLUICE,
+        "demo",
+        "--port",
+        "0",
+        "--tls-cert",
+        CERT_FILE,
+        "--tls-key",
+        KEY_FILE,
+        "--log-format",
+        "json",
+        "--log-level",
+        "info",
+        "--seconds",
+        "120",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", () => {
+          const m = /^Dashboard: (https:\/\/\S+)\/$/m.exec(stdout);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`demo exited before listening: ${stderr}`)));
+      });
+      const ca = readFileSync(CERT_FILE);
+      let rows: unknown[] = [];
+      const started = Date.now();
+      while (rows.length === 0 && Date.now() - started < 60_000) {
+        const reply = await httpsGet(`${url}/v1/views/device_stats?limit=1`, ca);
+        if (reply.status === 200) rows = (JSON.parse(reply.body) as { rows: unknown[] }).rows;
+        if (rows.length === 0) await sleep(250);
+      }
+      assert.ok(rows.length > 0, `device_stats is still empty after 60 s over HTTPS:\n${stderr}`);
+      assert.match(stderr, /over HTTPS/);
+      assert.doesNotMatch(stderr, /failed requests/);
+      const events = stdout
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
+      assert.ok(
+        events.some((e) => e.msg === "incoming request" && e.req?.url === "/v1/streams/readings/events"),
+        "a JSON request log line for the generators' posts",
+      );
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    }
+  });
+
   it("prints its usage with --help, and refuses bad usage with exit code 2", async () => {
     const help = memoryIo();
     assert.equal(await runDemo(["--help"], help.io), 0);
     assert.match(help.out(), /Usage: sluice demo/);
-    for (const argv of [["--rate", "0"], ["--port", "x"], ["--nope"], ["extra"], ["--data", ""]]) {
+    for (const argv of [
+      ["--rate", "0"],
+      ["--port", "x"],
+      ["--nope"],
+      ["extra"],
+      ["--data", ""],
+      ["--tls-cert", CERT_FILE],
+      ["--tls-cert", CERT_FILE, "--tls-key", CERT_FILE],
+      ["--log-format", "xml"],
+      ["--log-level", "loud"],
+    ]) {
       const bad = memoryIo();
       assert.equal(await runDemo(argv, bad.io), 2, argv.join(" "));
       assert.match(bad.err(), /Usage: sluice demo/);

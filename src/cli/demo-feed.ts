@@ -7,6 +7,7 @@
 
 import { SeededRandom } from "../connectors/generator-source.js";
 import type { Clock } from "../core/clock.js";
+import { FeedClient } from "./demo-feed-client.js";
 
 /** Makes record number `index` at event time `now` (the contract of generatorSource's `make`). */
 export type RecordMaker<T> = (index: number, random: SeededRandom, now: number) => T;
@@ -49,8 +50,10 @@ export interface FeedStats {
 }
 
 export interface HttpFeederOptions {
-  /** The server's base url, e.g. http://127.0.0.1:8080 */
+  /** The server's base url, e.g. http://127.0.0.1:8080 or https://127.0.0.1:8443 */
   readonly url: string;
+  /** For an https url: the PEM certificate the server presents (the demo's --tls-cert), the one trusted. */
+  readonly certificate?: Buffer;
   readonly feeds: readonly FeedSpec[];
   /** Records per second over all feeds. */
   readonly ratePerSecond: number;
@@ -93,6 +96,7 @@ export class HttpFeeder {
   private readonly mix: FeedMix;
   private readonly states: FeedState[];
   private readonly interval: number;
+  private readonly client: FeedClient;
   private started = 0;
   private cancelTick: (() => void) | undefined;
   private stopped = false;
@@ -100,6 +104,7 @@ export class HttpFeeder {
   constructor(private readonly options: HttpFeederOptions) {
     this.mix = { ...DEFAULT_MIX, ...options.mix };
     this.interval = options.batchIntervalMs ?? 200;
+    this.client = new FeedClient(options.url, { apiKey: options.apiKey, certificate: options.certificate });
     const seed = options.seed ?? 1;
     this.states = options.feeds.map((spec, i) => ({
       spec,
@@ -122,11 +127,12 @@ export class HttpFeeder {
     await Promise.all(this.states.map((s) => s.inFlight));
   }
 
-  /** Stops making records and waits for the requests in flight. */
+  /** Stops making records, waits for the requests in flight and closes the connections. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTick?.();
     await Promise.all(this.states.map((s) => s.inFlight));
+    this.client.close();
   }
 
   private tick(): void {
@@ -175,18 +181,11 @@ export class HttpFeeder {
   private async post(state: FeedState, lines: string[]): Promise<void> {
     const stats = this.stats;
     try {
-      const reply = await fetch(
-        `${this.options.url}/v1/streams/${encodeURIComponent(state.spec.stream)}/events`,
-        {
-          method: "POST",
-          headers: {
-            "content-type": "application/x-ndjson",
-            ...(this.options.apiKey === undefined ? {} : { authorization: `Bearer ${this.options.apiKey}` }),
-          },
-          body: `${lines.join("\n")}\n`,
-        },
+      const reply = await this.client.post(
+        `/v1/streams/${encodeURIComponent(state.spec.stream)}/events`,
+        `${lines.join("\n")}\n`,
       );
-      const body = (await reply.json()) as {
+      const body = (reply.body ?? {}) as {
         accepted?: number;
         rejected?: number;
         error?: { message?: string };

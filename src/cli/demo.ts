@@ -19,6 +19,15 @@ import { demoCatalog } from "./demo-catalog.js";
 import { HttpFeeder } from "./demo-feed.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
+import {
+  parseServerOptions,
+  SERVER_OPTIONS,
+  type ServerSettings,
+  serverOptionsUsage,
+} from "./server-options.js";
+
+/** The demo's generators make about 30 requests a second: logging each would drown its status lines. */
+const DEMO_LOG_LEVEL = "warn";
 
 export const DEMO_USAGE = `Usage: sluice demo [options]
 
@@ -27,17 +36,19 @@ embedded store, serves the HTTP API and the dashboard, and feeds the pipelines w
 the server's ingest route — with some out-of-order, late and invalid records. No external services needed.
 
 Options:
-  --rate N          events per second over all streams (default 500)
-  --port N          HTTP port (default 8080; 0: any free port)
-  --host HOST       address to listen on (default 127.0.0.1; any other address needs --api-key)
-  --api-key KEY     require this key (16+ characters; admin scope) on the API; the generators send it
-  --data DIR        keep the data in DIR and resume from it on the next start
-                    (default: a fresh temporary directory, removed on exit)
-  --seconds N       stop after N seconds (default: run until Ctrl-C)
-  --quiet           no status line
-  -h, --help        show this help
+  --rate N                     events per second over all streams (default 500)
+  --port N                     HTTP port (default 8080; 0: any free port)
+  --host HOST                  address to listen on (default 127.0.0.1; any other address needs --api-key)
+  --api-key KEY                require this key (16+ characters; admin scope) on the API; the generators
+                               send it
+${serverOptionsUsage(DEMO_LOG_LEVEL)}  --data DIR                   keep the data in DIR and resume from it on the next start
+                               (default: a fresh temporary directory, removed on exit)
+  --seconds N                  stop after N seconds (default: run until Ctrl-C)
+  --quiet                      no status line
+  -h, --help                   show this help
 
-Prints "Dashboard: <url>" once the server listens, then a status line every 5 s on stderr.
+Prints "Dashboard: <url>" once the server listens, then a status line every 5 s on stderr. With --tls-cert the
+server speaks HTTPS only, and the generators trust that certificate (and no other) for their own requests.
 `;
 
 interface DemoOptions {
@@ -48,6 +59,7 @@ interface DemoOptions {
   data: string | undefined;
   seconds: number | undefined;
   quiet: boolean;
+  server: ServerSettings;
 }
 
 function parseDemoArgs(argv: string[]): DemoOptions | "help" {
@@ -59,6 +71,7 @@ function parseDemoArgs(argv: string[]): DemoOptions | "help" {
       port: { type: "string" },
       host: { type: "string" },
       "api-key": { type: "string" },
+      ...SERVER_OPTIONS,
       data: { type: "string" },
       seconds: { type: "string" },
       quiet: { type: "boolean" },
@@ -75,6 +88,7 @@ function parseDemoArgs(argv: string[]): DemoOptions | "help" {
     data: values.data,
     seconds: values.seconds === undefined ? undefined : parseInteger(values.seconds, "--seconds", 1),
     quiet: values.quiet ?? false,
+    server: parseServerOptions(values, DEMO_LOG_LEVEL),
   };
 }
 
@@ -158,11 +172,15 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
         pipelines: running,
         port: options.port,
         ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.server.tls === undefined ? {} : { tls: options.server.tls }),
+        log: { ...options.server.log, destination: io.stdout },
         ...(options.apiKey === undefined ? {} : { apiKeys: [{ key: options.apiKey, scopes: ["admin"] }] }),
       });
     } catch (error) {
       // A configuration the server refuses (an open non-loopback address, a short key): say so plainly.
-      throw new SluiceError(`${(error as Error).message} (here: --api-key KEY)`, "bad_server_options");
+      const message = (error as Error).message;
+      const hint = /api ?keys?/i.test(message) ? " (here: --api-key KEY)" : "";
+      throw new SluiceError(`${message}${hint}`, "bad_server_options");
     }
     const { url } = await server.listen().catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "EADDRINUSE") throw error;
@@ -174,7 +192,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     io.stdout.write(`Dashboard: ${url}/\n`);
     io.stderr.write(
       `sluice demo: ${running.length} pipelines on ${temporary === undefined ? dataDir : "a temporary directory"}, ` +
-        `fed ${options.rate} events/s over HTTP (Ctrl-C to stop)\n` +
+        `fed ${options.rate} events/s over ${options.server.tls === undefined ? "HTTP" : "HTTPS"} (Ctrl-C to stop)\n` +
         catalog.examples
           .map((e) => `  ${e.title}: ${e.views.map((v) => `${url}/v1/views/${v}`).join("  ")}\n`)
           .join(""),
@@ -187,6 +205,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       clock,
       seed: 7,
       ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      ...(options.server.tls === undefined ? {} : { certificate: options.server.tls.cert }),
     });
     feeder.start();
 

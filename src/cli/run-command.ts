@@ -3,18 +3,22 @@
  * last checkpoint, or with --from replays stored streams from the start, an offset or an event time, and
  * then follows them live. Prints progress while it catches up and a status line every few seconds.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDurable } from "../checkpoint/durable-run.js";
 import type { LogStart } from "../connectors/stream-log-source.js";
 import { SluiceError } from "../core/errors.js";
 import { createServer, type SluiceServer } from "../server/index.js";
-import { LOG_LEVELS, type LogFormat } from "../server/server-log.js";
 import { loadStreamsFile } from "../server/streams-file.js";
 import { EmbeddedStore } from "../store/index.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
 import { loadPipelineModule } from "./pipeline-module.js";
+import {
+  parseServerOptions,
+  SERVER_OPTIONS,
+  type ServerSettings,
+  serverOptionsUsage,
+} from "./server-options.js";
 
 export const RUN_USAGE = `Usage: sluice run FILE [options]
 
@@ -32,15 +36,10 @@ Options:
   --port N                     HTTP port for ingest, views, DLQ and metrics (default 8080; 0: any free port)
   --host HOST                  address to listen on (default 127.0.0.1; others need API keys)
   --no-server                  run without the HTTP server
-  --tls-cert FILE              serve HTTPS with this PEM certificate (needs --tls-key)
-  --tls-key FILE               the PEM private key of --tls-cert
-  --streams FILE               also serve the streams declared in this JSON file (an array of stream specs,
+${serverOptionsUsage("info")}  --streams FILE               also serve the streams declared in this JSON file (an array of stream specs,
                                as defineStream takes them, or {"streams": [...]})
   --pii-key-file FILE          the key of the streams' hash/encrypt PII policies (64 hex digits or base64;
                                default: the SLUICE_PII_KEY environment variable)
-  --log-format text|json       the server's request and error log on stdout: text (default), one line per
-                               event, or json, one JSON object per line; progress lines stay text on stderr
-  --log-level LEVEL            fatal | error | warn | info (default) | debug | trace | silent
   -h, --help                   show this help
 
 The module may also export \`streams\` (an array of defineStream(...)) — the streams clients POST events to;
@@ -80,9 +79,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     streams?: string;
     help?: boolean;
   };
-  let tls: { cert: Buffer; key: Buffer } | undefined;
-  let logFormat: LogFormat = "text";
-  let logLevel = "info";
+  let serverSettings: ServerSettings;
   let positionals: string[];
   let logStart: LogStart | undefined;
   let interval = 1000;
@@ -102,11 +99,8 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         port: { type: "string" },
         host: { type: "string" },
         "no-server": { type: "boolean" },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
+        ...SERVER_OPTIONS,
         "pii-key-file": { type: "string" },
-        "log-format": { type: "string" },
-        "log-level": { type: "string" },
         streams: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -129,23 +123,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
       }
       durability = values.durability;
     }
-    tls = tlsFiles(values["tls-cert"], values["tls-key"]);
-    if (values["log-format"] !== undefined) {
-      if (values["log-format"] !== "text" && values["log-format"] !== "json") {
-        throw new OptionError(
-          `--log-format must be "text" or "json", got ${JSON.stringify(values["log-format"])}`,
-        );
-      }
-      logFormat = values["log-format"];
-    }
-    if (values["log-level"] !== undefined) {
-      if (!(LOG_LEVELS as readonly string[]).includes(values["log-level"])) {
-        throw new OptionError(
-          `--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(values["log-level"])}`,
-        );
-      }
-      logLevel = values["log-level"];
-    }
+    serverSettings = parseServerOptions(values, "info");
   } catch (error) {
     if (error instanceof OptionError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.stderr.write(`sluice run: ${(error as Error).message}\n\n${RUN_USAGE}`);
@@ -190,9 +168,9 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
           port,
           pipelines: [{ pipeline, job }],
           ...(values.host === undefined ? {} : { host: values.host }),
-          ...(tls === undefined ? {} : { tls }),
+          ...(serverSettings.tls === undefined ? {} : { tls: serverSettings.tls }),
           ...(values["pii-key-file"] === undefined ? {} : { piiKeyFile: values["pii-key-file"] }),
-          log: { format: logFormat, level: logLevel, destination: io.stdout },
+          log: { ...serverSettings.log, destination: io.stdout },
         });
       } catch (error) {
         await job.stop();
@@ -251,25 +229,4 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     await server?.close();
     store?.close();
   }
-}
-
-/** The certificate and key of --tls-cert/--tls-key, read now: both or neither, each a readable file. */
-function tlsFiles(
-  certFile: string | undefined,
-  keyFile: string | undefined,
-): { cert: Buffer; key: Buffer } | undefined {
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) {
-    throw new OptionError("--tls-cert and --tls-key go together: pass both (PEM files) or neither");
-  }
-  const read = (file: string, option: string) => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      const reason =
-        (error as { code?: string }).code === "ENOENT" ? "no such file" : (error as Error).message;
-      throw new OptionError(`${option} ${file}: cannot read it (${reason})`);
-    }
-  };
-  return { cert: read(certFile, "--tls-cert"), key: read(keyFile, "--tls-key") };
 }

@@ -1,6 +1,7 @@
 /**
  * What every route of the server shares: the store, the declared streams, the clock, metrics and limits; and
- * the per-route `permission` that the auth hook in server.ts checks before a body is read.
+ * the per-route `permission` that the auth hook in server.ts checks before a body is read, and `keyInQuery`
+ * for the routes browsers reach without headers (WebSocket upgrades, EventSource).
  */
 import type { FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.js";
@@ -21,11 +22,23 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The permission a request needs; routes without one are open. */
     permission?: PermissionOf;
+    /**
+     * The route also takes its API key from the `key` query parameter: browsers cannot set headers on a
+     * WebSocket upgrade or an EventSource. Request logs redact it (server-log.ts).
+     */
+    keyInQuery?: boolean;
   }
   interface FastifyRequest {
     /** The scopes of the key the request presented (everything when the server runs open). */
     principal?: import("./api-keys.js").Principal;
   }
+}
+
+/** The key in `?key=` when the route allows it, e.g. `presentedKey(request.headers) ?? queryKey(request)`. */
+export function queryKey(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config.keyInQuery !== true) return undefined;
+  const key = (request.query as { key?: unknown } | undefined)?.key;
+  return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 
 export interface ServerContext {

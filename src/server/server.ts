@@ -29,13 +29,13 @@ import { registerPipelinesRoutes } from "./pipelines-route.js";
 import { registerQueryRoute } from "./query-route.js";
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from "./record-limits.js";
 import type { RunningPipeline } from "./running-pipeline.js";
-import type { ServerContext } from "./server-context.js";
+import { queryKey, type ServerContext } from "./server-context.js";
 import { type ServerLogOptions, serverLogger, withoutEchoedInput } from "./server-log.js";
 import type { StreamDefinition } from "./stream-definition.js";
 import { registerStreamsRoutes } from "./streams-route.js";
 import { registerViewChangesRoute } from "./view-changes-route.js";
 import { registerViewsRoutes } from "./views-route.js";
-import { queryKey, registerWsIngestRoute } from "./ws-ingest-route.js";
+import { registerWsIngestRoute } from "./ws-ingest-route.js";
 
 /** Also `lag`/`maxLag` (429 `backpressure`) and `requestsPerSecond` (429 `rate_limited`): see ingest-admission.ts. */
 export interface ServerOptions extends IngestAdmissionOptions {

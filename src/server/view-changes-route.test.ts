@@ -12,17 +12,26 @@ interface SseEvent {
   data: string;
 }
 
+/** How long a test waits for what it expects before it fails: generous, for a loaded machine. */
+const PATIENCE_MS = 15_000;
+
 /** An open SSE connection over real HTTP, parsed into events (and comments) as they arrive. */
 class SseClient {
   readonly events: SseEvent[] = [];
   comments = 0;
   status = 0;
   contentType = "";
+  /** Resolves with the status once the first bytes of the reply arrived (or the request failed). */
+  readonly opened: Promise<number>;
   private buffer = "";
   private waiters: Array<() => void> = [];
   private request: http.ClientRequest;
 
   constructor(url: string, headers: Record<string, string> = {}) {
+    let opened: (status: number) => void = () => {};
+    this.opened = new Promise((resolve) => {
+      opened = resolve;
+    });
     this.request = http.get(url, { headers }, (res) => {
       this.status = res.statusCode ?? 0;
       this.contentType = String(res.headers["content-type"]);
@@ -35,22 +44,37 @@ class SseClient {
           this.buffer = this.buffer.slice(end + 2);
           end = this.buffer.indexOf("\n\n");
         }
+        opened(this.status);
         for (const w of this.waiters.splice(0)) w();
       });
+      res.on("end", () => opened(this.status));
     });
-    this.request.on("error", () => {});
+    this.request.on("error", () => opened(0));
   }
 
-  /** Resolves once `n` events (not comments) arrived, or rejects after a second. */
+  /**
+   * Resolves once the stream is subscribed: the route writes its first bytes (`retry:`) and subscribes in the
+   * same turn, so a change committed after this is sent.
+   */
+  async subscribed(): Promise<void> {
+    const status = await withDeadline(this.opened, "the event stream to open");
+    assert.equal(status, 200, "the event stream answered");
+  }
+
+  /** Resolves once `n` events (not comments) arrived; fails after PATIENCE_MS. */
   async waitFor(n: number, comments = 0): Promise<SseEvent[]> {
-    const deadline = Date.now() + 2000;
+    const deadline = Date.now() + PATIENCE_MS;
     while (this.events.length < n || this.comments < comments) {
-      if (Date.now() > deadline) {
-        throw new Error(`expected ${n} events, got ${JSON.stringify(this.events)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`expected ${n} events and ${comments} comments, got ${JSON.stringify(this.events)}`);
       }
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     return this.events;
@@ -78,6 +102,28 @@ class SseClient {
   }
 }
 
+/** `promise`, or a failure naming what was awaited once PATIENCE_MS passed. */
+async function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), PATIENCE_MS);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves once `condition()` holds, checking on each turn of the event loop; fails after PATIENCE_MS. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + PATIENCE_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe("GET /v1/views/:view/changes", () => {
   let t: TestServer;
   let checkpoint = 1;
@@ -94,9 +140,7 @@ describe("GET /v1/views/:view/changes", () => {
 
   it("streams each committed upsert and delete of the view, in order, with growing ids", async () => {
     const client = new SseClient(`${t.url}/v1/views/stats/changes`);
-    await client.waitFor(0);
-    await new Promise((r) => setTimeout(r, 50)); // the subscription is made when the headers are sent
-    assert.equal(client.status, 200);
+    await client.subscribed();
     assert.match(client.contentType, /^text\/event-stream/);
     const views = t.store.viewWriter("iot");
     views.upsert("stats", '"d1"', { n: 2 }, 20);
@@ -141,13 +185,12 @@ describe("GET /v1/views/:view/changes", () => {
 
   it("resumes after Last-Event-ID with exactly the changes missed", async () => {
     const first = new SseClient(`${t.url}/v1/views/stats/changes`);
-    await new Promise((r) => setTimeout(r, 50));
+    await first.subscribed();
     const views = t.store.viewWriter("iot");
     views.upsert("stats", '"r1"', { n: 1 }, 40);
     commit();
     const [seen] = await first.waitFor(1);
     first.close();
-    await new Promise((r) => setTimeout(r, 20));
     views.upsert("stats", '"r2"', { n: 2 }, 41);
     commit();
     views.delete("stats", '"r1"');
@@ -203,6 +246,39 @@ describe("GET /v1/views/:view/changes", () => {
   });
 });
 
+describe("GET /v1/views/:view/changes with API keys", () => {
+  it("takes the key from ?key= too (an EventSource cannot send headers), and logs the url without it", async () => {
+    const key = "sse-key-never-logged-0001";
+    const lines: string[] = [];
+    const keyed = await startTestServer({
+      apiKeys: [{ key, scopes: ["read:stats"] }],
+      log: { level: "info", format: "json", destination: { write: (line: string) => lines.push(line) } },
+    });
+    try {
+      const views = keyed.store.viewWriter("iot");
+      views.upsert("stats", '"a"', { n: 1 }, 1);
+      keyed.store.commitCheckpoint("iot", { id: 1, sources: {}, steps: {} }, 1);
+      assert.equal((await get(`${keyed.url}/v1/views/stats/changes`)).status, 401);
+      const wrong = await get(`${keyed.url}/v1/views/stats/changes?key=not-the-key-0123456789`);
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.code, "unauthorized");
+
+      const client = new SseClient(`${keyed.url}/v1/views/stats/changes?key=${key}`);
+      await client.subscribed();
+      views.upsert("stats", '"a"', { n: 2 }, 2);
+      keyed.store.commitCheckpoint("iot", { id: 2, sources: {}, steps: {} }, 2);
+      const [event] = await client.waitFor(1);
+      client.close();
+      assert.deepEqual(JSON.parse(event!.data), { key: '"a"', value: { n: 2 }, updatedAt: 2 });
+    } finally {
+      await keyed.close();
+    }
+    const urls = lines.map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url);
+    assert.ok(urls.includes("/v1/views/stats/changes?key=[REDACTED]"), `logged urls: ${urls}`);
+    assert.ok(!lines.join("").includes(key), "the key was logged");
+  });
+});
+
 describe("view change stream housekeeping", () => {
   it("sends heartbeat comments and drops its listener when the client goes", async () => {
     const t = await startTestServer();
@@ -216,8 +292,8 @@ describe("view change stream housekeeping", () => {
       const client = new SseClient(`${url}/v1/views/stats/changes`);
       await client.waitFor(0, 2);
       client.close();
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal((hub as unknown as { subscribers: Map<string, unknown> }).subscribers.size, 0);
+      const subscribers = (hub as unknown as { subscribers: Map<string, unknown> }).subscribers;
+      await until(() => subscribers.size === 0, "the closed client's listener to go");
 
       // With room for 3 changes, an id older than the buffer gets a reset.
       const start = hub.current;

@@ -2,7 +2,8 @@
  * `GET /v1/views/:view/changes`: a view's committed changes as Server-Sent Events, one `upsert` or `delete`
  * event per changed row, `id:` a change sequence that only grows. `?snapshot=true` sends the current rows
  * first. A client that reconnects with `Last-Event-ID` gets the changes it missed from a bounded in-memory
- * buffer per view, or, when they are no longer there, `event: reset` followed by the current rows.
+ * buffer per view, or, when they are no longer there, `event: reset` followed by the current rows. The API key
+ * may come as `?key=` too, since a browser's EventSource cannot send headers.
  */
 import type { FastifyInstance } from "fastify";
 import type { EmbeddedStore, ViewChange } from "../store/index.js";
@@ -137,6 +138,8 @@ export function registerViewChangesRoute(
     {
       config: {
         permission: (request) => ({ kind: "read", resource: (request.params as { view: string }).view }),
+        // An EventSource cannot set headers: the dashboard sends its key as `?key=` (logs redact it).
+        keyInQuery: true,
       },
     },
     async (request, reply) => {

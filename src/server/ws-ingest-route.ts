@@ -15,22 +15,8 @@ import { presentedKey } from "./api-keys.js";
 import { clientOf, type IngestAdmission } from "./ingest-admission.js";
 import { type IngestBody, type IngestBodyLimits, parseJsonBody } from "./ingest-body.js";
 import { ingest } from "./ingest-route.js";
-import type { ServerContext } from "./server-context.js";
+import { queryKey, type ServerContext } from "./server-context.js";
 import { withoutEchoedInput } from "./server-log.js";
-
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** The route also takes its API key from the `key` query parameter (WebSocket upgrades). */
-    keyInQuery?: boolean;
-  }
-}
-
-/** The key in `?key=` when the route allows it, e.g. `presentedKey(request.headers) ?? queryKey(request)`. */
-export function queryKey(request: FastifyRequest): string | undefined {
-  if (request.routeOptions.config.keyInQuery !== true) return undefined;
-  const key = (request.query as { key?: unknown } | undefined)?.key;
-  return typeof key === "string" && key.length > 0 ? key : undefined;
-}
 
 /**
  * Registers @fastify/websocket (messages up to `limits.bodyLimit` bytes; a larger one closes the socket with

@@ -189,16 +189,15 @@ describe("dashboard in Chromium, stubbed replies", { timeout: 180_000 }, () => {
         typeof dashes === "string" && /\d/.test(dashes),
         `the late edge is not dashed (${String(dashes)})`,
       );
-      // Depth layout: every step sits right of each of its inputs.
-      const x = async (id: string) =>
-        Number(
-          await graph
-            .locator(`[data-step-id="${cssString(id)}"]`)
-            .evaluate((e: { getBoundingClientRect(): { x: number } }) => e.getBoundingClientRect().x),
-        );
+      // Depth layout: every step sits right of each of its inputs. The page redraws the graph every second,
+      // so the boxes are measured in one go: a box measured after it was replaced would read x = 0.
+      const x = (await page.evaluate(
+        `Object.fromEntries([...document.querySelectorAll('[data-testid="pipeline-graph"] [data-step-id]')]
+          .map((box) => [box.getAttribute("data-step-id"), box.getBoundingClientRect().x]))`,
+      )) as Record<string, number>;
       for (const step of steps) {
         for (const input of step.inputs) {
-          const [from, to] = [await x(input.step), await x(step.id)];
+          const [from, to] = [x[input.step]!, x[step.id]!];
           assert.ok(from < to, `${input.step} (x ${from}) is not left of ${step.id} (x ${to})`);
         }
       }

@@ -1,12 +1,13 @@
 /**
- * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real Sluice process
- * (see server-under-test.ts): the pages load without console errors, a live chart changes while records
- * arrive, a bad record shows up among the dead letters with its reason, the query console returns rows, and
- * the pipeline graph shows every step. A screenshot of each page goes to test-artifacts/.
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against `sluice demo` (see
+ * server-under-test.ts): the pages load without console errors, a live chart changes while records arrive, a
+ * bad record shows up among the dead letters with its reason, the query console returns rows, and the
+ * pipeline graph shows every step of every demo pipeline. A screenshot of each page goes to test-artifacts/.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
+import { demoCatalog } from "../../src/cli/demo-catalog.js";
 import {
   cssString,
   type DashboardSession,
@@ -17,7 +18,7 @@ import {
 
 interface PipelineInfo {
   name: string;
-  steps: Array<{ id: string; inputs: Array<{ step: string; edge: string }> }>;
+  steps: Array<{ id: string; verb: string; inputs: Array<{ step: string; edge: string }> }>;
 }
 
 describe("dashboard in Chromium", { timeout: 180_000 }, () => {
@@ -85,7 +86,7 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
   });
 
   it("shows a record posted with a bad field among the dead letters, with its reason", async () => {
-    const { stream, marker } = await postBadRecord(session);
+    const { stream, marker, reason } = await postBadRecord(session);
 
     await page.goto(`${server.url}/dlq`);
     await page
@@ -98,7 +99,7 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assert.equal(await row.getAttribute("data-reason"), "invalid");
     assert.equal((await row.locator(".badge").textContent())?.trim(), "invalid");
     const details = (await row.locator("td.details").textContent()) ?? "";
-    assert.ok(details.trim().length > 0, "the dead letter shows no details of why it was rejected");
+    assert.ok(details.includes(reason), `the dead letter does not say why (${reason}): ${details}`);
     await screenshot("dlq");
     assertNoPageErrors();
   });
@@ -133,26 +134,54 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assertNoPageErrors();
   });
 
-  it("draws the pipeline graph with every step", async (t) => {
-    const listed = await api<{ pipelines?: PipelineInfo[] }>("/v1/pipelines");
-    if (listed.status === 404 && process.env.SLUICE_E2E_REQUIRE_PIPELINES !== "1") {
-      // The only skip in this file: GET /v1/pipelines is built on another branch. Once it is merged this
-      // runs; set SLUICE_E2E_REQUIRE_PIPELINES=1 to make a missing route fail instead.
-      t.skip("GET /v1/pipelines answers 404 on this server: the pipeline graph has nothing to draw yet");
-      return;
-    }
+  it("draws the graph of every demo pipeline with a box for each step and an edge for each input", async () => {
+    // What the demo runs, built from its catalog, against what the server reports and the page draws.
+    const expected = demoCatalog().examples.map(({ pipeline }) => ({
+      name: pipeline.name,
+      steps: pipeline.steps.map((step) => ({
+        id: step.id,
+        verb: step.verb,
+        inputs: step.inputs.map((input) => ({ step: input.step.id, edge: input.edge })),
+      })),
+    }));
+    const listed = await api<{ pipelines: PipelineInfo[] }>("/v1/pipelines");
     assert.equal(listed.status, 200, `GET /v1/pipelines answered ${listed.status}`);
-    const pipelines = listed.body.pipelines ?? [];
-    assert.ok(pipelines.length > 0, "GET /v1/pipelines lists no pipelines, but the server runs at least one");
-    for (const pipeline of pipelines) {
+    const reported = listed.body.pipelines.map(({ name, steps }) => ({
+      name,
+      steps: steps.map(({ id, verb, inputs }) => ({ id, verb, inputs })),
+    }));
+    assert.deepEqual(reported, expected, "GET /v1/pipelines reports the demo's pipelines and their steps");
+
+    for (const pipeline of reported) {
       await page.goto(`${server.url}/pipelines/${encodeURIComponent(pipeline.name)}`);
-      await page.locator('[data-testid="pipeline-graph"]').waitFor({ timeout: 10_000 });
+      const graph = page.locator('[data-testid="pipeline-graph"]');
+      await graph.waitFor({ timeout: 15_000 });
+      assert.equal(
+        await graph.locator("[data-step-id]").count(),
+        pipeline.steps.length,
+        `pipeline ${pipeline.name}: the graph has another number of boxes than steps`,
+      );
       for (const step of pipeline.steps) {
-        const box = page.locator(`[data-testid="pipeline-graph"] [data-step-id="${cssString(step.id)}"]`);
-        assert.equal(await box.count(), 1, `pipeline ${pipeline.name}: no box for step ${step.id}`);
+        const box = graph.locator(`[data-step-id="${cssString(step.id)}"]`);
+        assert.ok(await box.isVisible(), `pipeline ${pipeline.name}: no visible box for step ${step.id}`);
+        const text = (await box.textContent()) ?? "";
+        assert.ok(
+          text.includes(step.verb) && text.includes(step.id.slice(0, 20)),
+          `pipeline ${pipeline.name}: the box of ${step.id} reads ${JSON.stringify(text)}`,
+        );
+        for (const input of step.inputs) {
+          const edge = graph.locator(`path[data-edge="${cssString(`${input.step}->${step.id}`)}"]`);
+          assert.equal(
+            await edge.count(),
+            1,
+            `pipeline ${pipeline.name}: no edge ${input.step} -> ${step.id}`,
+          );
+          assert.equal(await edge.getAttribute("data-edge-kind"), input.edge);
+        }
       }
       const edges = pipeline.steps.reduce((n, s) => n + s.inputs.length, 0);
-      assert.equal(await page.locator('[data-testid="pipeline-graph"] path[data-edge]').count(), edges);
+      assert.equal(await graph.locator("path[data-edge]").count(), edges);
+      // The page refreshes each second: one refresh more, so the screenshot shows rates.
       await page.waitForTimeout(1200);
       await screenshot(`pipeline-${pipeline.name}`);
     }
