@@ -64,6 +64,10 @@ describe("structured logs", () => {
   it("redacts key parameters and quoted JSON input", () => {
     assert.equal(redactUrl("/a?key=s3cr3t&b=1&api_key=x#f"), "/a?key=[REDACTED]&b=1&api_key=[REDACTED]#f");
     assert.equal(redactUrl("/a?monkey=1"), "/a?monkey=1");
+    // The server decodes parameter names, so the redaction does too.
+    assert.equal(redactUrl("/ws?%6Bey=s3cr3t&k%65y=s3cr3t"), "/ws?%6Bey=[REDACTED]&k%65y=[REDACTED]");
+    assert.equal(redactUrl("/a?key"), "/a?key=[REDACTED]");
+    assert.equal(redactUrl("/a?%E0%A4%A=1&b=2"), "/a?%E0%A4%A=1&b=2", "an undecodable name is kept");
     let message = "";
     try {
       JSON.parse("card 4111111111111111");

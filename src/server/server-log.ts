@@ -21,7 +21,8 @@ export interface ServerLogOptions {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const REDACTED = "[REDACTED]";
-const KEY_IN_QUERY = /([?&](?:key|api_key|apiKey)=)[^&#]*/g;
+/** Query parameters that may carry an API key, by their decoded names. */
+const KEY_PARAMETERS = new Set(["key", "api_key", "apiKey"]);
 const ECHOED_JSON = /,\s*(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s;
 const PINO_LEVELS: Record<number, string> = {
   10: "TRACE",
@@ -34,7 +35,28 @@ const PINO_LEVELS: Record<number, string> = {
 
 /** A URL with the values of `key=` (and `api_key=`, `apiKey=`) query parameters replaced, e.g. for logs. */
 export function redactUrl(url: string): string {
-  return url.replace(KEY_IN_QUERY, `$1${REDACTED}`);
+  const start = url.indexOf("?");
+  if (start === -1) return url;
+  const end = url.indexOf("#", start);
+  const query = url.slice(start + 1, end === -1 ? undefined : end);
+  const redacted = query
+    .split("&")
+    .map((parameter) => {
+      const equals = parameter.indexOf("=");
+      const rawName = equals === -1 ? parameter : parameter.slice(0, equals);
+      // Names are compared decoded (`%6Bey=` is `key=` to the server), so no spelling slips through.
+      return KEY_PARAMETERS.has(decodedName(rawName)) ? `${rawName}=${REDACTED}` : parameter;
+    })
+    .join("&");
+  return `${url.slice(0, start + 1)}${redacted}${end === -1 ? "" : url.slice(end)}`;
+}
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return raw;
+  }
 }
 
 /**
