@@ -14,7 +14,7 @@ export class AggregateSet<T> {
   private readonly names: string[];
   // biome-ignore lint/suspicious/noExplicitAny: accumulators differ per aggregate
   private readonly fns: AggregateFunction<T, any, any, any>[];
-  /** Each aggregate's `read` and `add`, bound once: the per-record loops make plain calls. */
+  /** Each aggregate's `read` (null when it has none) and `add`, bound to the aggregate once. */
   private readonly readers: Array<((record: T, time: number) => unknown) | null>;
   private readonly adders: Array<(acc: unknown, value: unknown, time: number) => unknown>;
   /** What each aggregate's `read` returned for the record read last (the record itself when it has none). */
@@ -47,8 +47,8 @@ export class AggregateSet<T> {
     const readers = this.readers;
     const values = this.values;
     for (let i = 0; i < readers.length; i++) {
-      const read = readers[i]!;
-      values[i] = read === null ? record : read(record, time);
+      const read = readers[i];
+      values[i] = read ? read(record, time) : record;
     }
   }
 
