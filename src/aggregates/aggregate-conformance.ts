@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { AggregateFunction } from "./aggregate-function.js";
+import { type AggregateFunction, addRecord } from "./aggregate-function.js";
 
 /** One input record with its event time. */
 export interface TimedRecord<T> {
@@ -18,7 +18,7 @@ export interface TimedRecord<T> {
 export interface ConformanceCase<T, R> {
   /** Builds the aggregate under test. */
   // biome-ignore lint/suspicious/noExplicitAny: the suite treats the accumulator as opaque
-  make: () => AggregateFunction<T, any, R>;
+  make: () => AggregateFunction<T, any, R, any>;
   /** Random records; event times are drawn by the suite from a small range so ties happen. */
   record: fc.Arbitrary<T>;
   /** The result for no records. */
@@ -119,16 +119,19 @@ export function aggregateConformance<T, R>(name: string, c: ConformanceCase<T, R
 }
 
 /** A fresh accumulator with every record of `input` added, e.g. `fold(sum(id), [{ record: 1, time: 0 }])`. */
-export function fold<T, Acc>(fn: AggregateFunction<T, Acc, unknown>, input: readonly TimedRecord<T>[]): Acc {
+export function fold<T, Acc, V>(
+  fn: AggregateFunction<T, Acc, unknown, V>,
+  input: readonly TimedRecord<T>[],
+): Acc {
   return addAll(fn, fn.create(), input);
 }
 
-function addAll<T, Acc>(
-  fn: AggregateFunction<T, Acc, unknown>,
+function addAll<T, Acc, V>(
+  fn: AggregateFunction<T, Acc, unknown, V>,
   acc: Acc,
   input: readonly TimedRecord<T>[],
 ): Acc {
-  for (const { record, time } of input) acc = fn.add(acc, record, time);
+  for (const { record, time } of input) acc = addRecord(fn, acc, record, time);
   return acc;
 }
 

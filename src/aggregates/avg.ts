@@ -17,12 +17,13 @@ export interface MeanAccumulator {
  */
 export function avg<T>(
   selector: (record: T) => number,
-): AggregateFunction<T, MeanAccumulator, number | null> {
+): AggregateFunction<T, MeanAccumulator, number | null, number> {
   return {
     kind: "avg",
     create: () => ({ sum: 0, count: 0 }),
-    add(acc, record) {
-      acc.sum += selector(record);
+    read: selector,
+    add(acc, value) {
+      acc.sum += value;
       acc.count++;
       return acc;
     },

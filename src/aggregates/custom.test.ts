@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { PipelineDefinitionError } from "../core/errors.js";
 import { aggregateConformance } from "./aggregate-conformance.js";
 import type { AggregateFunction } from "./aggregate-function.js";
+import { addRecord } from "./aggregate-function.js";
 import { aggregate } from "./custom.js";
 
 interface Reading {
@@ -27,9 +28,9 @@ test("aggregate wraps a user-defined accumulator with working defaults", () => {
   const fn = rms();
   assert.equal(fn.kind, "rms");
   let acc = fn.create();
-  for (const temp of [3, 4, 5]) acc = fn.add(acc, { temp }, 0);
+  for (const temp of [3, 4, 5]) acc = addRecord(fn, acc, { temp }, 0);
   assert.equal(fn.result(acc), Math.sqrt(50 / 3));
-  const copy = fn.add(fn.clone(acc), { temp: 100 }, 0);
+  const copy = addRecord(fn, fn.clone(acc), { temp: 100 }, 0);
   assert.equal(fn.result(acc), Math.sqrt(50 / 3));
   assert.notEqual(fn.result(copy), fn.result(acc));
   assert.deepEqual(fn.restore(JSON.parse(JSON.stringify(fn.snapshot(acc)))), acc);
@@ -62,7 +63,7 @@ test("aggregate calls methods on the definition, so class-based definitions work
     }
   }
   const fn: AggregateFunction<unknown, number, number> = aggregate(new Tally());
-  assert.equal(fn.result(fn.add(fn.add(fn.create(), "a", 0), "b", 0)), 4);
+  assert.equal(fn.result(addRecord(fn, addRecord(fn, fn.create(), "a", 0), "b", 0)), 4);
 });
 
 test("aggregate uses the given clone, snapshot and restore", () => {
@@ -75,9 +76,9 @@ test("aggregate uses the given clone, snapshot and restore", () => {
     snapshot: (acc) => [...acc],
     restore: (saved) => new Set(saved as string[]),
   });
-  const acc = fn.add(fn.add(fn.create(), "a", 0), "b", 0);
+  const acc = addRecord(fn, addRecord(fn, fn.create(), "a", 0), "b", 0);
   assert.equal(fn.result(fn.restore(JSON.parse(JSON.stringify(fn.snapshot(acc))))), 2);
-  assert.equal(fn.result(fn.add(fn.clone(acc), "c", 0)), 3);
+  assert.equal(fn.result(addRecord(fn, fn.clone(acc), "c", 0)), 3);
   assert.equal(fn.result(acc), 2);
 });
 
@@ -95,7 +96,7 @@ test("aggregate lets the user's errors through", () => {
     merge: (a: number, b: number) => a + b,
     result: (n) => n,
   });
-  assert.throws(() => fn.add(0, {}, 0), /bad record/);
+  assert.throws(() => addRecord(fn, 0, {}, 0), /bad record/);
 });
 
 aggregateConformance("aggregate (rms example)", {

@@ -38,11 +38,16 @@ export interface AggregateDefinition<T, Acc, R> {
  * ```
  *
  * The accumulator above is plain JSON data, so the default clone, snapshot and restore fit it. Methods are
- * called on `definition` (so `this` works in a class-based definition); the user's errors are not caught.
+ * called on `definition` (so `this` works in a class-based definition).
+ *
+ * Each record is added to a fresh accumulator (`create`, then `add`), which is then merged into the window's
+ * with `merge(windowAcc, oneRecordAcc)`. So when `add` throws on a record, the window is left as it was and the
+ * record goes to the dead-letter ledger as `failed`; but `create` and `merge` run once per record: keep them
+ * cheap, and make `merge` cost what its second argument holds (push b's items into a; never copy a).
  */
 export function aggregate<T, Acc, R>(
   definition: AggregateDefinition<T, Acc, R>,
-): AggregateFunction<T, Acc, R> {
+): AggregateFunction<T, Acc, R, Acc> {
   const d = definition;
   const kind = d.kind ?? "aggregate";
   for (const method of ["create", "add", "merge", "result"] as const) {
@@ -56,7 +61,8 @@ export function aggregate<T, Acc, R>(
   return {
     kind,
     create: () => d.create(),
-    add: (acc, record, time) => d.add(acc, record, time),
+    read: (record, time) => d.add(d.create(), record, time),
+    add: (acc, one) => d.merge(acc, one),
     merge: (a, b) => d.merge(a, b),
     result: (acc) => d.result(acc),
     clone: d.clone ? (acc) => d.clone!(acc) : (acc) => structuredClone(acc),

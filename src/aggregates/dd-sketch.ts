@@ -165,6 +165,15 @@ export class DDSketch {
   }
 }
 
+/**
+ * `value` when a sketch can rank it, e.g. `rankable(12.5)` → 12.5; throws the RangeError `add` would throw
+ * for NaN, ±Infinity or a value that is not a number, so callers can refuse a record before changing anything.
+ */
+export function rankable(value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw notFinite(value);
+  return value;
+}
+
 function notFinite(value: number): RangeError {
   return new RangeError(
     `cannot add ${value} to a quantile sketch (quantile / quantiles): only finite numbers can be ranked; ` +

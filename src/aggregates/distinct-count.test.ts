@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { PipelineDefinitionError } from "../core/errors.js";
 import { aggregateConformance } from "./aggregate-conformance.js";
+import { addRecord } from "./aggregate-function.js";
 import { approxDistinct } from "./distinct-count.js";
 import type { HyperLogLog } from "./hyperloglog.js";
 import { InvalidSnapshotError } from "./invalid-snapshot-error.js";
@@ -10,7 +11,7 @@ import { InvalidSnapshotError } from "./invalid-snapshot-error.js";
 const estimate = (values: Iterable<string | number>, precision?: number) => {
   const fn = approxDistinct((v: string | number) => v, { precision });
   let acc: HyperLogLog = fn.create();
-  for (const v of values) acc = fn.add(acc, v, 0);
+  for (const v of values) acc = addRecord(fn, acc, v, 0);
   return fn.result(acc);
 };
 
@@ -67,17 +68,17 @@ test("merging sketches of overlapping sets estimates their union", () => {
   const fn = approxDistinct((v: number) => v);
   let a = fn.create();
   let b = fn.create();
-  for (let i = 0; i < 60_000; i++) a = fn.add(a, i, 0);
-  for (let i = 40_000; i < 100_000; i++) b = fn.add(b, i, 0);
+  for (let i = 0; i < 60_000; i++) a = addRecord(fn, a, i, 0);
+  for (let i = 40_000; i < 100_000; i++) b = addRecord(fn, b, i, 0);
   assert.ok(relativeError(fn.result(fn.merge(a, b)), 100_000) < 0.02);
 });
 
 test("a sketch of few values checkpoints small; a full one as base64 registers", () => {
   const fn = approxDistinct((v: number) => v);
   let acc = fn.create();
-  for (let i = 0; i < 10; i++) acc = fn.add(acc, i, 0);
+  for (let i = 0; i < 10; i++) acc = addRecord(fn, acc, i, 0);
   assert.ok(JSON.stringify(fn.snapshot(acc)).length < 200);
-  for (let i = 0; i < 50_000; i++) acc = fn.add(acc, i, 0);
+  for (let i = 0; i < 50_000; i++) acc = addRecord(fn, acc, i, 0);
   const saved = JSON.stringify(fn.snapshot(acc));
   assert.ok(saved.length < 23_000, `${saved.length} characters`);
   assert.equal(fn.result(fn.restore(JSON.parse(saved))), fn.result(acc));

@@ -20,7 +20,7 @@ export interface ApproxDistinctOptions {
 export function approxDistinct<T>(
   selector: (record: T) => string | number,
   options: ApproxDistinctOptions = {},
-): AggregateFunction<T, HyperLogLog, number> {
+): AggregateFunction<T, HyperLogLog, number, string | number> {
   const precision = options.precision ?? 14;
   if (!Number.isInteger(precision) || precision < MIN_PRECISION || precision > MAX_PRECISION) {
     throw new PipelineDefinitionError(
@@ -32,8 +32,14 @@ export function approxDistinct<T>(
   return {
     kind: "approxDistinct",
     create: () => new HyperLogLog(precision),
-    add(acc, record) {
-      hashValue(selector(record), hash);
+    read(record) {
+      const value = selector(record);
+      // Values of other types (from untyped callers) hash as their string form; String() runs here, where
+      // a throw refuses the record, rather than in `add`.
+      return typeof value === "string" || typeof value === "number" ? value : String(value);
+    },
+    add(acc, value) {
+      hashValue(value, hash);
       acc.addHash(hash[0]!, hash[1]!);
       return acc;
     },

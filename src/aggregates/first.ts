@@ -12,16 +12,17 @@ import {
 
 /**
  * `selector(record)` of the record with the smallest event time (the earliest added among equal times);
- * null for no records, e.g. `{ openPrice: first((t) => t.price) }`. The selector runs only for records
- * that become the new first.
+ * null for no records, e.g. `{ openPrice: first((t) => t.price) }`. The selector runs for every record, so
+ * whether a record fails does not depend on the order records arrive in.
  */
-export function first<T, V>(selector: (record: T) => V): AggregateFunction<T, TimedValue<V>, V | null> {
+export function first<T, V>(selector: (record: T) => V): AggregateFunction<T, TimedValue<V>, V | null, V> {
   return {
     kind: "first",
     create: emptyTimedValue,
-    add(acc, record, time) {
+    read: selector,
+    add(acc, value, time) {
       if (!acc.has || time < acc.time) {
-        acc.value = selector(record);
+        acc.value = value;
         acc.time = time;
         acc.has = true;
       }

@@ -41,7 +41,7 @@ test("one AggregateSpec can mix every aggregate", () => {
     { sensor: "a", temp: 22 },
   ];
   for (const [i, r] of readings.entries()) {
-    for (const [k, fn] of fns) accs[k] = fn.add(accs[k], r, i);
+    for (const [k, fn] of fns) accs[k] = aggregates.addRecord(fn, accs[k], r, i);
   }
   const row = Object.fromEntries(
     fns.map(([k, fn]) => [k, fn.result(accs[k])]),

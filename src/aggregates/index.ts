@@ -9,6 +9,7 @@
  * `{ n: count(), avgTemp: avg((r) => r.temp), p99: quantile((r) => r.latencyMs, 0.99) }`.
  */
 export type { AggregateFunction, AggregateResults, AggregateSpec } from "./aggregate-function.js";
+export { addRecord } from "./aggregate-function.js";
 export type { MeanAccumulator } from "./avg.js";
 export { avg } from "./avg.js";
 export { count } from "./count.js";

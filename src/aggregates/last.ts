@@ -12,16 +12,17 @@ import {
 
 /**
  * `selector(record)` of the record with the largest event time (the latest added among equal times);
- * null for no records, e.g. `{ closePrice: last((t) => t.price) }`. The selector runs only for records
- * that become the new last.
+ * null for no records, e.g. `{ closePrice: last((t) => t.price) }`. The selector runs for every record, so
+ * whether a record fails does not depend on the order records arrive in.
  */
-export function last<T, V>(selector: (record: T) => V): AggregateFunction<T, TimedValue<V>, V | null> {
+export function last<T, V>(selector: (record: T) => V): AggregateFunction<T, TimedValue<V>, V | null, V> {
   return {
     kind: "last",
     create: emptyTimedValue,
-    add(acc, record, time) {
+    read: selector,
+    add(acc, value, time) {
       if (!acc.has || time >= acc.time) {
-        acc.value = selector(record);
+        acc.value = value;
         acc.time = time;
         acc.has = true;
       }

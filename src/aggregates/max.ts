@@ -17,12 +17,14 @@ import {
  * The largest `selector(record)`; null for no records, e.g. `{ hottest: max((r) => r.temp) }`.
  * Follows `Math.max`: a NaN in the input makes the result NaN.
  */
-export function max<T>(selector: (record: T) => number): AggregateFunction<T, OptionalNumber, number | null> {
+export function max<T>(
+  selector: (record: T) => number,
+): AggregateFunction<T, OptionalNumber, number | null, number> {
   return {
     kind: "max",
     create: emptyNumber,
-    add(acc, record) {
-      const value = selector(record);
+    read: selector,
+    add(acc, value) {
       if (acc.has) {
         acc.value = Math.max(acc.value, value);
       } else {

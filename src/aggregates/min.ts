@@ -17,12 +17,14 @@ import {
  * The smallest `selector(record)`; null for no records, e.g. `{ coldest: min((r) => r.temp) }`.
  * Follows `Math.min`: a NaN in the input makes the result NaN.
  */
-export function min<T>(selector: (record: T) => number): AggregateFunction<T, OptionalNumber, number | null> {
+export function min<T>(
+  selector: (record: T) => number,
+): AggregateFunction<T, OptionalNumber, number | null, number> {
   return {
     kind: "min",
     create: emptyNumber,
-    add(acc, record) {
-      const value = selector(record);
+    read: selector,
+    add(acc, value) {
       if (acc.has) {
         acc.value = Math.min(acc.value, value);
       } else {

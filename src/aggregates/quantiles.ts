@@ -4,7 +4,7 @@
  */
 import { PipelineDefinitionError } from "../core/errors.js";
 import type { AggregateFunction } from "./aggregate-function.js";
-import { DDSketch } from "./dd-sketch.js";
+import { DDSketch, rankable } from "./dd-sketch.js";
 
 /** Options for `quantile` and `quantiles`. */
 export interface QuantileOptions {
@@ -15,13 +15,14 @@ export interface QuantileOptions {
 /**
  * The q-quantile of `selector(record)` (the value of rank ⌊q·(n−1)⌋ in sorted order) within the relative
  * accuracy; null for no records, e.g. `{ p99Latency: quantile((r) => r.latencyMs, 0.99) }`. Values must be
- * finite: NaN or ±Infinity throws.
+ * finite numbers: a record whose value is NaN, ±Infinity or not a number is refused (in a window, it goes to
+ * the dead-letter ledger as `failed`).
  */
 export function quantile<T>(
   selector: (record: T) => number,
   q: number,
   options: QuantileOptions = {},
-): AggregateFunction<T, DDSketch, number | null> {
+): AggregateFunction<T, DDSketch, number | null, number> {
   checkQuantile("quantile", q);
   const sketch = sketchOf<T>("quantile", selector, options);
   return { ...sketch, kind: "quantile", result: (acc) => acc.quantile(q) };
@@ -35,7 +36,7 @@ export function quantiles<T>(
   selector: (record: T) => number,
   qs: readonly number[] = [0.5, 0.95, 0.99],
   options: QuantileOptions = {},
-): AggregateFunction<T, DDSketch, Record<string, number | null>> {
+): AggregateFunction<T, DDSketch, Record<string, number | null>, number> {
   if (qs.length === 0) {
     throw new PipelineDefinitionError("quantiles: give at least one quantile, e.g. [0.5, 0.95, 0.99]", {
       kind: "quantiles",
@@ -74,7 +75,7 @@ function sketchOf<T>(
   kind: string,
   selector: (record: T) => number,
   options: QuantileOptions,
-): Omit<AggregateFunction<T, DDSketch, unknown>, "kind" | "result"> {
+): Omit<AggregateFunction<T, DDSketch, unknown, number>, "kind" | "result"> {
   const alpha = options.relativeAccuracy ?? 0.01;
   if (!(alpha > 0 && alpha < 1)) {
     throw new PipelineDefinitionError(
@@ -84,8 +85,9 @@ function sketchOf<T>(
   }
   return {
     create: () => new DDSketch(alpha),
-    add(acc, record) {
-      acc.add(selector(record));
+    read: (record) => rankable(selector(record)),
+    add(acc, value) {
+      acc.add(value);
       return acc;
     },
     merge(a, b) {

@@ -17,12 +17,15 @@ export interface SumAccumulator {
  * Sums `selector(record)` over the records; 0 for none, e.g. `{ revenue: sum((r) => r.price) }`.
  * Exact for integers while the running total stays within ±2^53; NaN in the input makes the sum NaN.
  */
-export function sum<T>(selector: (record: T) => number): AggregateFunction<T, SumAccumulator, number> {
+export function sum<T>(
+  selector: (record: T) => number,
+): AggregateFunction<T, SumAccumulator, number, number> {
   return {
     kind: "sum",
     create: () => ({ total: 0 }),
-    add(acc, record) {
-      acc.total += selector(record);
+    read: selector,
+    add(acc, value) {
+      acc.total += value;
       return acc;
     },
     merge(a, b) {

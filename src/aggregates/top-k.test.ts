@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { PipelineDefinitionError } from "../core/errors.js";
 import { aggregateConformance } from "./aggregate-conformance.js";
+import { addRecord } from "./aggregate-function.js";
 import { InvalidSnapshotError } from "./invalid-snapshot-error.js";
 import type { SpaceSaving } from "./space-saving.js";
 import { topK } from "./top-k.js";
@@ -12,7 +13,7 @@ type Value = string | number;
 const run = (values: readonly Value[], k: number, capacity?: number) => {
   const fn = topK((v: Value) => v, k, { capacity });
   let acc: SpaceSaving<Value> = fn.create();
-  for (const v of values) acc = fn.add(acc, v, 0);
+  for (const v of values) acc = addRecord(fn, acc, v, 0);
   return fn.result(acc);
 };
 
@@ -26,7 +27,7 @@ test("topK lists the most frequent values, by count then value; [] for no record
   const pages = ["/b", "/a", "/c", "/a", "/b", "/d", "/a", "/c", "/e"];
   const fn = topK((r: { url: string }) => r.url, 3);
   let acc = fn.create();
-  for (const url of pages) acc = fn.add(acc, { url }, 0);
+  for (const url of pages) acc = addRecord(fn, acc, { url }, 0);
   assert.deepEqual(fn.result(acc), [
     { value: "/a", count: 3 },
     { value: "/b", count: 2 },
@@ -83,11 +84,11 @@ test("beyond capacity, counts are upper bounds and every value above n / capacit
       let merged = fn.create();
       for (let i = 0; i + 1 < cuts.length; i++) {
         let part = fn.create();
-        for (const v of input.slice(cuts[i], cuts[i + 1])) part = fn.add(part, v, 0);
+        for (const v of input.slice(cuts[i], cuts[i + 1])) part = addRecord(fn, part, v, 0);
         merged = fn.merge(merged, part);
       }
       let single = fn.create();
-      for (const v of input) single = fn.add(single, v, 0);
+      for (const v of input) single = addRecord(fn, single, v, 0);
       const exact = exactCounts(input);
       for (const acc of [single, merged]) {
         const reported = fn.result(acc);

@@ -21,7 +21,7 @@ export function topK<T, V extends CountedValue>(
   selector: (record: T) => V,
   k: number,
   options: TopKOptions = {},
-): AggregateFunction<T, SpaceSaving<V>, Array<ValueCount<V>>> {
+): AggregateFunction<T, SpaceSaving<V>, Array<ValueCount<V>>, V> {
   if (!Number.isSafeInteger(k) || k < 1) {
     throw new PipelineDefinitionError(`topK: k must be a positive integer, got ${k}`, { kind: "topK", k });
   }
@@ -39,8 +39,9 @@ export function topK<T, V extends CountedValue>(
   return {
     kind: "topK",
     create: () => new SpaceSaving<V>(capacity),
-    add(acc, record) {
-      acc.add(selector(record));
+    read: selector,
+    add(acc, value) {
+      acc.add(value);
       return acc;
     },
     merge(a, b) {

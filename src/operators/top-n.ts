@@ -2,6 +2,8 @@
  * topN: per window, the `n` rows of a window aggregate's output with the highest (or lowest) score, ranked
  * 1..n. Rows are gathered per window (an update for the same key replaces the earlier row) and ranked once
  * the watermark reaches the window's end; rows arriving later, within `allowedLateness`, re-rank the window.
+ * A row's score is taken once, when it arrives: a row on which `by` throws goes to the dead-letter ledger as
+ * `failed` and is not ranked; the window's other rows are.
  */
 import type { Batch } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
@@ -22,10 +24,15 @@ export interface TopNOptions<R> {
   readonly allowedLateness?: number;
 }
 
+interface ScoredRow<R> {
+  readonly row: R;
+  readonly score: number;
+}
+
 interface WindowRows<R> {
   readonly start: number;
   readonly end: number;
-  readonly rows: Map<unknown, R>;
+  readonly rows: Map<unknown, ScoredRow<R>>;
   fired: boolean;
 }
 
@@ -52,20 +59,28 @@ export class TopNOperator<R extends WindowedRow> implements Operator<R, R & { ra
   processBatch(batch: Batch<R>, out: Collector<R & { rank: number }>): void {
     const watermark = this.context.watermark();
     const lateness = this.options.allowedLateness ?? 0;
+    const by = this.options.by;
     let refire: Set<WindowRows<R>> | undefined;
     for (let i = 0; i < batch.items.length; i++) {
       const row = batch.items[i]!;
       let w = this.windows.get(row.windowStart);
+      if (w === undefined && row.windowEnd + lateness <= watermark) {
+        this.context.deadLetter("late", row, batch.times[i]!);
+        continue;
+      }
+      let score: number;
+      try {
+        score = by(row);
+      } catch (error) {
+        this.context.deadLetter("failed", row, batch.times[i]!, error);
+        continue;
+      }
       if (w === undefined) {
-        if (row.windowEnd + lateness <= watermark) {
-          this.context.deadLetter("late", row, batch.times[i]!);
-          continue;
-        }
         w = { start: row.windowStart, end: row.windowEnd, rows: new Map(), fired: false };
         this.windows.set(row.windowStart, w);
         this.timers.push(w.end, w);
       }
-      w.rows.set(row.key, row);
+      w.rows.set(row.key, { row, score });
       if (w.end <= watermark) (refire ??= new Set()).add(w);
     }
     if (refire !== undefined) {
@@ -93,27 +108,36 @@ export class TopNOperator<R extends WindowedRow> implements Operator<R, R & { ra
   }
 
   snapshot(): unknown {
-    return [...this.windows.values()].map((w) => [w.start, w.end, w.fired, [...w.rows.values()]]);
+    return [...this.windows.values()].map((w) => [
+      w.start,
+      w.end,
+      w.fired,
+      [...w.rows.values()].map((s) => s.row),
+    ]);
   }
 
   restore(saved: unknown): void {
     this.windows.clear();
     this.timers.clear();
     const lateness = this.options.allowedLateness ?? 0;
+    const by = this.options.by;
     for (const [start, end, fired, rows] of saved as Array<[number, number, boolean, R[]]>) {
-      const w: WindowRows<R> = { start, end, fired, rows: new Map(rows.map((r) => [r.key, r])) };
+      // Rows in a checkpoint were scored without error when they arrived; scores are taken again here.
+      const scored = new Map(rows.map((row) => [row.key, { row, score: by(row) }]));
+      const w: WindowRows<R> = { start, end, fired, rows: scored };
       this.windows.set(start, w);
       this.timers.push(fired ? end + lateness : end, w);
     }
   }
 
   private rank(w: WindowRows<R>, items: Array<R & { rank: number }>, times: number[]): void {
-    const by = this.options.by;
     const sign = this.options.order === "asc" ? 1 : -1;
-    const rows = [...w.rows.values()].sort((a, b) => sign * (by(a) - by(b)) || compareKeys(a.key, b.key));
+    const rows = [...w.rows.values()].sort(
+      (a, b) => sign * (a.score - b.score) || compareKeys(a.row.key, b.row.key),
+    );
     const n = Math.min(this.options.n, rows.length);
     for (let i = 0; i < n; i++) {
-      items.push({ ...rows[i]!, rank: i + 1 });
+      items.push({ ...rows[i]!.row, rank: i + 1 });
       times.push(w.end - 1);
     }
   }

@@ -85,6 +85,28 @@ describe("POST /v1/dlq/replay", () => {
     assert.equal(t.store.log.endOffset("readings_v2"), 3, "nothing appended twice");
   });
 
+  it("an entry appended by a replay whose ledger mark was lost (a crash between the two files) is never appended again", async () => {
+    await post(`${t.url}/v1/streams/readings/events`, JSON.stringify([{ deviceId: "d9", temp: "warm" }]));
+    const [entry] = (await get(`${t.url}/v1/dlq?stream=readings`)).body.entries;
+    // What a kill -9 right after the append leaves: the record and its replay mark in log.db, the ledger
+    // in state.db unmarked.
+    const end = t.store.log.endOffset("readings_v2");
+    t.store.replays.append("readings_v2", [entry], [entry.record], [null], t.clock.now());
+    assert.deepEqual(await deadIds("stream=readings&replayed=false"), [entry.id]);
+
+    const retry = await replay({ ids: [entry.id], stream: "readings_v2" });
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.accepted, 0);
+    assert.equal(retry.body.offsets, null);
+    assert.match(
+      retry.body.errors[0].reason,
+      new RegExp(`^already replayed at .* into readings_v2 at offset ${end}$`),
+    );
+    assert.equal(t.store.log.endOffset("readings_v2"), end + 1, "appended once");
+    const [marked] = (await get(`${t.url}/v1/dlq?stream=readings`)).body.entries;
+    assert.deepEqual(marked.replayedTo, { stream: "readings_v2", offset: end });
+  });
+
   it("by stream: replays what now passes, leaves what fails again without dead-lettering it twice", async () => {
     // Dead letters written as if by an older schema: one now passes, one still fails.
     const ledger = t.store.deadLetters();

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { DeadLetterReason } from "../runtime/dead-letter.js";
-import type { StoredDeadLetter } from "../store/index.js";
+import type { DeadLetterRef, StoredDeadLetter } from "../store/index.js";
 import { ApiError } from "./api-error.js";
 import { checkRecordLimits } from "./record-limits.js";
 import type { ServerContext } from "./server-context.js";
@@ -96,8 +96,18 @@ export function replayDeadLetters(ctx: ServerContext, request: ReplayRequest): R
   }
   const selected = errors.length + entries.length;
 
-  const byStream = new Map<string, { ids: number[]; records: unknown[]; eventTimes: (number | null)[] }>();
+  const byStream = new Map<
+    string,
+    { refs: DeadLetterRef[]; records: unknown[]; eventTimes: (number | null)[] }
+  >();
   for (const entry of entries) {
+    const logged = entry.replayedAt === undefined ? ctx.store.replays.find(entry) : undefined;
+    if (logged !== undefined) {
+      // Appended by a replay whose ledger mark a crash (or a failed state.db commit) lost: mark it now.
+      ledger.markReplayed(entry.id, logged.at, logged.stream, logged.offset);
+      errors.push({ id: entry.id, reason: alreadyReplayed(logged.at, logged) });
+      continue;
+    }
     const refusal = replayRefusal(entry, request);
     if (refusal !== undefined) {
       errors.push({ id: entry.id, reason: refusal });
@@ -132,10 +142,10 @@ export function replayDeadLetters(ctx: ServerContext, request: ReplayRequest): R
     protector?.protectReplayed(result.record);
     let group = byStream.get(target);
     if (group === undefined) {
-      group = { ids: [], records: [], eventTimes: [] };
+      group = { refs: [], records: [], eventTimes: [] };
       byStream.set(target, group);
     }
-    group.ids.push(entry.id);
+    group.refs.push({ id: entry.id, at: entry.at });
     group.records.push(result.record);
     group.eventTimes.push(result.eventTime);
   }
@@ -144,32 +154,33 @@ export function replayDeadLetters(ctx: ServerContext, request: ReplayRequest): R
   let offsets = null as ReplayReply["offsets"];
   let accepted = 0;
   for (const [target, group] of byStream) {
-    // Durable first, then marked: a crash in between leaves the entries unmarked, so they could be replayed
-    // again (the log and the ledger are two files with no transaction across them).
-    const range = ctx.store.log.append(target, group.records, group.eventTimes, now);
+    // The append and its marks commit together in log.db; the ledger's marks in state.db follow. A crash in
+    // between leaves the ledger behind, which the store repairs when it opens (and the check above before).
+    const range = ctx.store.replays.append(target, group.refs, group.records, group.eventTimes, now);
     ctx.store.stateDb
       .transaction(() => {
-        for (let i = 0; i < group.ids.length; i++)
-          ledger.markReplayed(group.ids[i]!, now, target, range.first + i);
+        for (let i = 0; i < group.refs.length; i++)
+          ledger.markReplayed(group.refs[i]!.id, now, target, range.first + i);
       })
       .immediate();
     offsets = { first: offsets?.first ?? range.first, last: range.last };
-    accepted += group.ids.length;
-    ctx.metrics.ingestRecords.inc({ stream: target, result: "accepted" }, group.ids.length);
+    accepted += group.refs.length;
+    ctx.metrics.ingestRecords.inc({ stream: target, result: "accepted" }, group.refs.length);
   }
   errors.sort((a, b) => a.id - b.id);
   return { selected, accepted, rejected: selected - accepted, offsets, errors };
 }
 
+/** E.g. "already replayed at 2026-11-26T10:00:00.000Z into readings at offset 41". */
+function alreadyReplayed(at: number, to: { stream: string; offset: number } | undefined): string {
+  const where = to === undefined ? "" : ` into ${to.stream} at offset ${to.offset}`;
+  return `already replayed at ${new Date(at).toISOString()}${where}`;
+}
+
 /** Why an entry cannot be replayed before its record is even looked at, or undefined. */
 function replayRefusal(entry: StoredDeadLetter, request: ReplayRequest): string | undefined {
-  if (entry.replayedAt !== undefined) {
-    const to =
-      entry.replayedTo === undefined
-        ? ""
-        : ` into ${entry.replayedTo.stream} at offset ${entry.replayedTo.offset}`;
-    return `already replayed at ${new Date(entry.replayedAt).toISOString()}${to}`;
-  }
+  if (entry.replayedAt !== undefined) return alreadyReplayed(entry.replayedAt, entry.replayedTo);
+
   if (request.reason !== undefined && entry.reason !== request.reason) {
     return `its reason is ${entry.reason}, not ${request.reason}`;
   }

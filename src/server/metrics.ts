@@ -66,6 +66,8 @@ export class ServerMetrics {
       labelNames: ["reason"],
       registers,
     });
+    // Both stream gauges come from one read of the log per scrape, in the first one's collect: prom-client
+    // collects and prints metrics in registration order, so the second is set before it is printed.
     new Gauge({
       name: "sluice_stream_records",
       help: "Records retained in each stream's log.",
@@ -73,18 +75,17 @@ export class ServerMetrics {
       registers,
       collect() {
         if (!store.logDb.open) return;
-        for (const info of store.log.streams()) this.set({ stream: info.name }, info.records);
+        for (const info of store.log.streams()) {
+          this.set({ stream: info.name }, info.records);
+          streamEndOffset.set({ stream: info.name }, info.endOffset);
+        }
       },
     });
-    new Gauge({
+    const streamEndOffset = new Gauge({
       name: "sluice_stream_end_offset",
       help: "The next offset to be written in each stream's log.",
       labelNames: ["stream"],
       registers,
-      collect() {
-        if (!store.logDb.open) return;
-        for (const info of store.log.streams()) this.set({ stream: info.name }, info.endOffset);
-      },
     });
     collectDefaultMetrics({ register: this.registry, prefix: "sluice_" });
     this.stopListening.push(

@@ -40,8 +40,8 @@ describe("GET /metrics for pipelines", () => {
       assert.equal(sample(text, `sluice_pipeline_up{${p}}`), 1);
       assert.equal(sample(text, `sluice_pipeline_state{${p},state="running"}`), 1);
       assert.equal(sample(text, `sluice_pipeline_state{${p},state="failed"}`), 0);
-      assert.equal(sample(text, 'sluice_dlq_entries{reason="invalid"}'), 1);
-      assert.equal(sample(text, 'sluice_dlq_entries{reason="late"}'), 0);
+      assert.equal(sample(text, 'sluice_dlq_size{reason="invalid"}'), 1);
+      assert.equal(sample(text, 'sluice_dlq_size{reason="late"}'), 0);
       // Three appends (ingest requests with accepted records), each covered by a checkpoint once.
       assert.equal(sample(text, `sluice_end_to_end_latency_seconds_count{${p},source="readings"}`), 3);
       const sum = sample(text, `sluice_end_to_end_latency_seconds_sum{${p},source="readings"}`)!;

@@ -136,7 +136,8 @@ export function registerPipelineMetrics(
     },
   });
   new Gauge({
-    name: "sluice_dlq_entries",
+    // Not `sluice_dlq_entries`: OpenMetrics names the counter `sluice_dlq_entries_total` that family.
+    name: "sluice_dlq_size",
     help: "Entries in the dead-letter ledger now, by reason (read from the store at scrape time).",
     labelNames: ["reason"],
     registers,

@@ -16,6 +16,7 @@ import {
   type StoredCheckpoint,
 } from "./checkpoint-store.js";
 import { SqliteDeadLetterLedger } from "./dead-letter-ledger.js";
+import { DeadLetterReplays } from "./dead-letter-replays.js";
 import { type Durability, openDatabase, storePaths } from "./sqlite-database.js";
 import { SqliteStateBackend } from "./sqlite-state-backend.js";
 import { StreamLog } from "./stream-log.js";
@@ -24,6 +25,7 @@ import { WalCheckpointer } from "./wal-checkpointer.js";
 
 export * from "./checkpoint-store.js";
 export * from "./dead-letter-ledger.js";
+export * from "./dead-letter-replays.js";
 export { canonicalJson, decodeJson, encodeJson } from "./json-codec.js";
 export { streamRecordsSql } from "./log-batch.js";
 export * from "./sqlite-database.js";
@@ -56,6 +58,8 @@ export class EmbeddedStore {
   /** state.db: the processor's connection. */
   readonly stateDb: Database.Database;
   readonly log: StreamLog;
+  /** Which dead letters were replayed where, written with the replay's append (see dead-letter-replays.ts). */
+  readonly replays: DeadLetterReplays;
   readonly checkpoints: CheckpointStore;
   /** Reads of every view (and writes, for a single writer; pipelines write through `viewWriter`). */
   readonly views: ViewStore;
@@ -76,9 +80,12 @@ export class EmbeddedStore {
       throw error;
     }
     this.log = new StreamLog(this.logDb);
+    this.replays = new DeadLetterReplays(this.logDb, this.log);
     this.logCheckpointer = new WalCheckpointer(this.logDb, this.durability);
     this.checkpoints = new CheckpointStore(this.stateDb);
     this.views = new ViewStore(this.stateDb);
+    this.deadLetters(); // creates the ledger's table, so replays a crash left unmarked can be marked now
+    DeadLetterReplays.adoptInto(this.stateDb, paths.log);
   }
 
   /**

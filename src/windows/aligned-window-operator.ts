@@ -2,7 +2,8 @@
  * Tumbling and sliding windows over a keyed stream, aggregated incrementally. Records are added to panes of
  * length gcd(size, slide); a window is the merge of its panes, so each record is aggregated once however many
  * sliding windows it belongs to. Windows fire when the watermark reaches their end; panes are dropped once
- * every window containing them is past its allowed lateness.
+ * every window containing them is past its allowed lateness. A record on which an aggregate's user code
+ * throws goes to the dead-letter ledger as `failed` and changes nothing (see AggregateSet).
  */
 import type { Batch } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
@@ -70,6 +71,12 @@ export class AlignedWindowOperator<T> implements Operator<T, Record<string, unkn
         }
         isLateUpdate = true;
       }
+      try {
+        aggregates.read(items[i]!, t);
+      } catch (error) {
+        this.context.deadLetter("failed", items[i], t, error);
+        continue;
+      }
       if (paneStart !== lastPaneStart) {
         pane = this.panes.get(paneStart);
         if (pane === undefined) {
@@ -83,7 +90,7 @@ export class AlignedWindowOperator<T> implements Operator<T, Record<string, unkn
         accs = aggregates.create();
         pane!.set(key, accs);
       }
-      aggregates.add(accs, items[i]!, t);
+      aggregates.addRead(accs, t);
       if (trackChanges || isLateUpdate) {
         changed ??= new Map();
         let set = changed.get(paneStart);

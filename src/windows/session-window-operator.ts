@@ -64,6 +64,13 @@ export class SessionWindowOperator<T> implements Operator<T, Record<string, unkn
         this.context.deadLetter("late", items[i], t);
         continue;
       }
+      try {
+        this.aggregates.read(items[i]!, t);
+      } catch (error) {
+        // Before any session changed: a record that fails does not open, extend or merge sessions.
+        this.context.deadLetter("failed", items[i], t, error);
+        continue;
+      }
       let target: Session;
       if (first < 0) {
         target = { key, start, end, accs: this.aggregates.create(), fired: false, dead: false };
@@ -92,7 +99,7 @@ export class SessionWindowOperator<T> implements Operator<T, Record<string, unkn
           this.timers.push(end, target);
         }
       }
-      this.aggregates.add(target.accs, items[i]!, t);
+      this.aggregates.addRead(target.accs, t);
       if (this.options.emit === "updates" || end <= watermark) {
         (changed ??= new Set()).add(target);
       }
