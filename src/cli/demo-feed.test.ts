@@ -110,6 +110,49 @@ describe("HttpFeeder", () => {
     }
   });
 
+  it("starts with historyMs of recent history in its first batch, event times from now − historyMs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-feed-history-"));
+    const store = new EmbeddedStore(dir);
+    const server = createServer({ store, streams: [streams[1]!] });
+    try {
+      const { url } = await server.listen();
+      const clock = new ManualClock(T0);
+      const feeder = new HttpFeeder({
+        url,
+        clock,
+        ratePerSecond: 100,
+        historyMs: 30_000,
+        mix: { outOfOrder: 0, late: 0, invalid: 0 },
+        feeds: [
+          {
+            stream: "b",
+            share: 1,
+            make: (_i, _random, now) => ({ ok: true, ts: now }),
+            required: ["ok", "ts"],
+            timeField: "ts",
+          },
+        ],
+      });
+      feeder.start();
+      await feeder.settled();
+      assert.equal(feeder.stats.history, 3000);
+      assert.equal(store.log.endOffset("b"), 3000, "30 s at 100 records/s, at once");
+      const times = store.log.read("b", 0, 3000).eventTimes as number[];
+      assert.ok(times[0]! >= T0 - 30_000 && times[0]! < T0 - 29_000, `first at ${times[0]! - T0}`);
+      assert.equal(times.at(-1), T0);
+      for (let tick = 0; tick < 5; tick++) {
+        clock.advance(200);
+        await feeder.settled();
+      }
+      await feeder.stop();
+      assert.equal(store.log.endOffset("b"), 3100, "then the live rate");
+    } finally {
+      await server.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("counts failed requests, naming the stream, and keeps going", async () => {
     const clock = new ManualClock(T0);
     const feeder = new HttpFeeder({

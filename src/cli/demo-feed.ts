@@ -44,6 +44,8 @@ export interface FeedStats {
   /** Records made late or invalid on purpose. */
   madeLate: number;
   madeInvalid: number;
+  /** Records of the history the feeder started with (`historyMs`), sent in the first batches. */
+  history: number;
   /** Requests that failed (network error or an unexpected status); their records are sent again. */
   failedRequests: number;
   lastError: string | undefined;
@@ -64,6 +66,11 @@ export interface HttpFeederOptions {
   readonly mix?: Partial<FeedMix>;
   /** Milliseconds between batches of each stream (default 200). */
   readonly batchIntervalMs?: number;
+  /**
+   * Start with this many milliseconds of recent history (default 0): the first batch of each stream carries
+   * the records of that span at once, event times from now − historyMs on, so windows close right away.
+   */
+  readonly historyMs?: number;
 }
 
 /** Records of one stream kept for resending while requests fail. */
@@ -90,6 +97,7 @@ export class HttpFeeder {
     rejected: 0,
     madeLate: 0,
     madeInvalid: 0,
+    history: 0,
     failedRequests: 0,
     lastError: undefined,
   };
@@ -117,7 +125,11 @@ export class HttpFeeder {
   }
 
   start(): void {
-    this.started = this.options.clock.now();
+    const historyMs = this.options.historyMs ?? 0;
+    this.started = this.options.clock.now() - historyMs;
+    for (const { spec } of this.states) {
+      this.stats.history += Math.floor((historyMs / 1000) * this.options.ratePerSecond * spec.share);
+    }
     for (const state of this.states) state.lastTime = this.started;
     this.tick();
   }

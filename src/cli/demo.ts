@@ -29,6 +29,9 @@ import {
 /** The demo's generators make about 30 requests a second: logging each would drown its status lines. */
 const DEMO_LOG_LEVEL = "warn";
 
+/** Recent history a fresh demo starts with. */
+const HISTORY_MS = 30_000;
+
 export const DEMO_USAGE = `Usage: sluice demo [options]
 
 Runs five example pipelines (IoT sensors, clickstream, trading, ride-hailing surge, trending topics) on the
@@ -138,6 +141,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     retention.start("1m");
     // Per pipeline and source step: the last read offset, and the stream it reads (for the lag).
     const positions = new Map<string, { stream: string; position: number }>();
+    let resumed = false;
     const running = catalog.examples.map(({ pipeline, sources }) => {
       for (const [stepId, stream] of Object.entries(sources)) {
         positions.set(`${pipeline.name}/${stepId}`, { stream, position: 0 });
@@ -152,6 +156,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       });
       jobs.push(job);
       if (resumedFrom !== undefined) {
+        resumed = true;
         io.stderr.write(`sluice demo: pipeline "${pipeline.name}" resumed from checkpoint ${resumedFrom}\n`);
       }
       return { pipeline, job };
@@ -204,6 +209,9 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       ratePerSecond: options.rate,
       clock,
       seed: 7,
+      // A fresh start opens with 30 s of history, so every view (even the alerts, which need two closed
+      // windows) has rows within seconds; a resumed one carries on from where it stopped.
+      historyMs: resumed ? 0 : HISTORY_MS,
       ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
       ...(options.server.tls === undefined ? {} : { certificate: options.server.tls.cert }),
     });
@@ -251,11 +259,12 @@ function statusReporter(
   jobs: readonly Job[],
   positions: ReadonlyMap<string, { stream: string; position: number }>,
 ): () => string {
-  let last = { at: Date.now(), accepted: 0 };
+  // The history the feeder started with is not part of the live rate.
+  let last = { at: Date.now(), accepted: feeder.stats.history };
   return () => {
     const now = Date.now();
     const { accepted, rejected, failedRequests } = feeder.stats;
-    const rate = ((accepted - last.accepted) * 1000) / Math.max(1, now - last.at);
+    const rate = Math.max(0, ((accepted - last.accepted) * 1000) / Math.max(1, now - last.at));
     last = { at: now, accepted };
     let lag = 0;
     for (const { stream, position } of positions.values())
