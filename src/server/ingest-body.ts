@@ -6,6 +6,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.js";
+import type { LineCheck } from "./line-check.js";
+import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 
 /** What both parsers give the ingest route. */
 export interface IngestBody {
@@ -17,6 +19,11 @@ export interface IngestBody {
   readonly sizes?: number[];
   /** Each record's JSON text as sent (NDJSON lines), which the log stores unless cleansing changed the record. */
   readonly texts?: string[];
+  /**
+   * Per record, when the stream's line check accepted its line: its event time (null: none); the record is
+   * then left unparsed (undefined in `records`) and stored as its text. Undefined for the others.
+   */
+  readonly checkedEventTimes?: (number | null | undefined)[];
 }
 
 export interface IngestBodyLimits {
@@ -30,8 +37,15 @@ export interface IngestBodyLimits {
 
 export const NDJSON = "application/x-ndjson";
 
-/** Replaces Fastify's parsers by the JSON and NDJSON ones, e.g. `registerIngestParsers(app, limits)`. */
-export function registerIngestParsers(app: FastifyInstance, limits: IngestBodyLimits): void {
+/**
+ * Replaces Fastify's parsers by the JSON and NDJSON ones; NDJSON lines of a stream with a line check are
+ * checked as they arrive, e.g. `registerIngestParsers(app, limits, lineChecks)`.
+ */
+export function registerIngestParsers(
+  app: FastifyInstance,
+  limits: IngestBodyLimits,
+  lineChecks: ReadonlyMap<string, LineCheck> = new Map(),
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/json",
@@ -45,12 +59,10 @@ export function registerIngestParsers(app: FastifyInstance, limits: IngestBodyLi
     },
   );
   app.addContentTypeParser(NDJSON, (request, payload, done) =>
-    parseNdjson(request, payload, limits, (error, body) => done(error, body)),
+    parseNdjson(request, payload, limits, lineChecks.get(streamOf(request)), (error, body) =>
+      done(error, body),
+    ),
   );
-}
-
-function tooManyRecords(limit: number): ApiError {
-  return new ApiError(413, "too_many_records", `a request may hold at most ${limit} records`, { limit });
 }
 
 function bodyTooLarge(limit: number): ApiError {
@@ -74,7 +86,8 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
     throw new ApiError(400, "malformed_json", `malformed JSON: ${(error as Error).message}`);
   }
   if (Array.isArray(value)) {
-    if (value.length > limits.maxRecordsPerRequest) throw tooManyRecords(limits.maxRecordsPerRequest);
+    if (value.length > limits.maxRecordsPerRequest)
+      throw tooManyRecords(limits.maxRecordsPerRequest, "request");
     return { records: value };
   }
   if (typeof value === "object" && value !== null) return { records: [value] };
@@ -90,6 +103,7 @@ function parseNdjson(
   request: FastifyRequest,
   payload: NodeJS.ReadableStream,
   limits: IngestBodyLimits,
+  check: LineCheck | undefined,
   done: (error: Error | null, body?: IngestBody) => void,
 ): void {
   const declared = Number(request.headers["content-length"]);
@@ -97,99 +111,18 @@ function parseNdjson(
     done(bodyTooLarge(limits.bodyLimit));
     return;
   }
-  const maxCheap = limits.maxRecordBytes ?? 0;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const records: unknown[] = [];
-  const sizes: number[] = [];
-  const texts: string[] = [];
-  /** Bytes of the line still arriving: the chunks after the last newline seen. */
-  let pending: Buffer[] = [];
-  let line = 0;
+  const lines = new NdjsonLines(limits, "request", check);
   let received = 0;
   let finished = false;
 
-  const finish = (error: Error | null) => {
+  const finish = (error: ApiError | Error | undefined) => {
     if (finished) return;
     finished = true;
     payload.removeListener("data", onData);
     payload.removeListener("end", onEnd);
     payload.removeListener("error", onError);
-    if (error !== null) done(error);
-    else done(null, { records, sizes, texts });
-  };
-  const takeLine = (text: string): Error | undefined => {
-    line++;
-    const trimmed = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-    // A line starting with "{" is not blank; others are checked.
-    if (trimmed.charCodeAt(0) !== 123 && trimmed.trim() === "") return undefined;
-    try {
-      records.push(JSON.parse(trimmed));
-    } catch (error) {
-      return new ApiError(
-        400,
-        "malformed_ndjson",
-        `line ${line}: malformed JSON: ${(error as Error).message}`,
-        {
-          line,
-          index: records.length,
-        },
-      );
-    }
-    texts.push(trimmed);
-    // UTF-16 units ≤ UTF-8 bytes ≤ 3 × units: count bytes only for a line that might be long.
-    sizes.push(trimmed.length * 3 <= maxCheap ? trimmed.length : Buffer.byteLength(trimmed));
-    if (records.length > limits.maxRecordsPerRequest) return tooManyRecords(limits.maxRecordsPerRequest);
-    return undefined;
-  };
-  const invalidUtf8 = () =>
-    new ApiError(400, "invalid_utf8", `line ${line + 1}: not valid UTF-8`, { line: line + 1 });
-  /** Takes each line of `text` (complete lines, without the last newline). */
-  const takeLines = (text: string): Error | undefined => {
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      const error = takeLine(text.slice(start, nl));
-      if (error !== undefined) return error;
-      start = nl + 1;
-    }
-    return takeLine(text.slice(start));
-  };
-  /**
-   * Decodes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence) at once; when they
-   * are not valid UTF-8, decodes them one by one, so the error names the line.
-   */
-  const takeCompleteLines = (bytes: Buffer): Error | undefined => {
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      let start = 0;
-      for (let nl = bytes.indexOf(10); start <= bytes.length; nl = bytes.indexOf(10, start)) {
-        const end = nl < 0 ? bytes.length : nl;
-        let lineText: string;
-        try {
-          lineText = decoder.decode(bytes.subarray(start, end));
-        } catch {
-          return invalidUtf8();
-        }
-        const error = takeLine(lineText);
-        if (error !== undefined) return error;
-        start = end + 1;
-      }
-      return undefined;
-    }
-    return takeLines(text);
-  };
-  /** Takes the lines a chunk completes; keeps the bytes after its last newline for the next chunk. */
-  const takeBytes = (bytes: Buffer): Error | undefined => {
-    const last = bytes.lastIndexOf(10);
-    if (last < 0) {
-      pending.push(bytes);
-      return undefined;
-    }
-    const head = bytes.subarray(0, last);
-    const complete = pending.length === 0 ? head : Buffer.concat([...pending, head]);
-    pending = last + 1 < bytes.length ? [bytes.subarray(last + 1)] : [];
-    return takeCompleteLines(complete);
+    if (error !== undefined) done(error);
+    else done(null, lines.body());
   };
   function onData(chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -198,13 +131,11 @@ function parseNdjson(
       finish(bodyTooLarge(limits.bodyLimit));
       return;
     }
-    const error = takeBytes(bytes);
+    const error = lines.push(bytes);
     if (error !== undefined) finish(error);
   }
   function onEnd(): void {
-    const rest = Buffer.concat(pending);
-    pending = [];
-    finish(rest.length === 0 ? null : (takeCompleteLines(rest) ?? null));
+    finish(lines.end());
   }
   function onError(error: Error): void {
     finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
@@ -213,4 +144,8 @@ function parseNdjson(
   payload.on("end", onEnd);
   payload.on("error", onError);
   payload.resume();
+}
+
+function streamOf(request: FastifyRequest): string {
+  return (request.params as { stream?: string } | undefined)?.stream ?? "";
 }

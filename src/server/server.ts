@@ -20,6 +20,7 @@ import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-st
 import { IngestAdmission, type IngestAdmissionOptions } from "./ingest-admission.js";
 import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
+import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
 import { loadPiiKey } from "./pii-key.js";
 import { RecordProtector } from "./pii-policy.js";
@@ -114,14 +115,21 @@ export function createServer(options: ServerOptions): SluiceServer {
     for (const stream of withPii)
       protectors.set(stream.name, new RecordProtector(stream.pii!, key, stream.name));
   }
+  const recordLimits = { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits };
+  const lineChecks = new Map<string, LineCheck>();
+  for (const stream of options.streams) {
+    const check = protectors.has(stream.name) ? undefined : compileLineCheck(stream, recordLimits);
+    if (check !== undefined) lineChecks.set(stream.name, check);
+  }
   const ctx: ServerContext = {
     store: options.store,
     streams,
     clock: options.clock ?? new SystemClock(),
     metrics: new ServerMetrics(options.store, options.pipelines),
     idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
-    recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
+    recordLimits,
     protectors,
+    lineChecks,
     audit: new AuditLog(options.store.stateDb),
     pipelines: new Map((options.pipelines ?? []).map((running) => [running.pipeline.name, running])),
   };
@@ -145,7 +153,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     maxRecordBytes: ctx.recordLimits.maxRecordBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 100_000,
   };
-  registerIngestParsers(app, bodyLimits);
+  registerIngestParsers(app, bodyLimits, lineChecks);
   const admission = new IngestAdmission(options, ctx.clock, ctx.metrics.registry);
 
   app.addHook("onRequest", async (request) => {
