@@ -370,6 +370,11 @@ interface EndToEndRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** The same changes split in two: send → durable ack of the ingest request, then ack → view change. */
+  readonly ackP50Ms: number;
+  readonly ackP99Ms: number;
+  readonly afterAckP50Ms: number;
+  readonly afterAckP99Ms: number;
   /** Batches sent more than 5 ms after their slot (the sender fell behind the pace). */
   readonly lateSends: number;
 }
@@ -427,6 +432,8 @@ async function endToEndRun(
   );
   if (!templates[0]!.includes(MARK)) throw new Error("the send stamp marker is not in the bodies");
   let sent = 0;
+  /** Ack time of each batch by its send stamp, to split a change's latency. */
+  const ackedAt = new Map<number, number>();
   const post = async (sentAt: number) => {
     const body = templates[sent++ % templates.length]!.replaceAll(MARK, String(sentAt));
     const response = await pool.request({
@@ -437,6 +444,7 @@ async function endToEndRun(
     });
     await response.body.text();
     if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);
+    ackedAt.set(sentAt, now());
   };
   // The view exists once its first row committed; then subscribe.
   await post(now());
@@ -448,9 +456,18 @@ async function endToEndRun(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const afterAck: number[] = [];
   let measuring = false;
   const unsubscribe = await subscribe(origin, (change) => {
-    if (measuring) latencies.push(now() - change.value.sentAt);
+    if (!measuring) return;
+    const at = now();
+    const { sentAt } = change.value;
+    latencies.push(at - sentAt);
+    // A change can arrive before the client has read its ack; then the part after the ack counts as 0.
+    const acked = ackedAt.get(sentAt) ?? at;
+    ackLatencies.push(acked - sentAt);
+    afterAck.push(Math.max(0, at - acked));
   });
   // One second of pacing not measured (warm-up), then `seconds` measured.
   const perSecond = rate / options.batch;
@@ -478,6 +495,8 @@ async function endToEndRun(
   await pool.close();
   await server.stop();
   latencies.sort((a, b) => a - b);
+  ackLatencies.sort((a, b) => a - b);
+  afterAck.sort((a, b) => a - b);
   return {
     checkpointIntervalMs: interval,
     rate,
@@ -487,6 +506,10 @@ async function endToEndRun(
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+    ackP50Ms: quantile(ackLatencies, 0.5),
+    ackP99Ms: quantile(ackLatencies, 0.99),
+    afterAckP50Ms: quantile(afterAck, 0.5),
+    afterAckP99Ms: quantile(afterAck, 0.99),
     lateSends,
   };
 }
@@ -609,7 +632,9 @@ if (values.help) {
         if (!values.json) {
           process.stdout.write(
             `checkpoint every ${String(interval).padStart(3)} ms: p50 ${fmt(run.p50Ms, 1)} ms  ` +
-              `p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  (${fmt(run.changes)} changes, ` +
+              `p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  [to ack p50 ${fmt(run.ackP50Ms, 1)} ` +
+              `p99 ${fmt(run.ackP99Ms, 1)}; ack to view p50 ${fmt(run.afterAckP50Ms, 1)} p99 ` +
+              `${fmt(run.afterAckP99Ms, 1)}]  (${fmt(run.changes)} changes, ` +
               `${fmt(run.sentEvents)} events, ${run.lateSends} late sends)\n`,
           );
         }
