@@ -7,7 +7,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.js";
 import type { LineCheck } from "./line-check.js";
-import type { NdjsonCheckPool } from "./ndjson-check-pool.js";
 import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 
 /** What both parsers give the ingest route. */
@@ -46,7 +45,6 @@ export function registerIngestParsers(
   app: FastifyInstance,
   limits: IngestBodyLimits,
   lineChecks: ReadonlyMap<string, LineCheck> = new Map(),
-  pool?: NdjsonCheckPool,
 ): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -60,14 +58,11 @@ export function registerIngestParsers(
       }
     },
   );
-  app.addContentTypeParser(NDJSON, (request, payload, done) => {
-    const stream = streamOf(request);
-    if (pool?.serves(stream)) {
-      readNdjsonInWorker(request, payload, limits, stream, pool, (error, body) => done(error, body));
-    } else {
-      parseNdjson(request, payload, limits, lineChecks.get(stream), (error, body) => done(error, body));
-    }
-  });
+  app.addContentTypeParser(NDJSON, (request, payload, done) =>
+    parseNdjson(request, payload, limits, lineChecks.get(streamOf(request)), (error, body) =>
+      done(error, body),
+    ),
+  );
 }
 
 function bodyTooLarge(limit: number): ApiError {
@@ -101,63 +96,6 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
     "malformed_json",
     "the body must be a JSON object (one record) or an array of records",
   );
-}
-
-/** NDJSON of a stream the worker serves: the body is gathered (up to the body limit), then read there. */
-function readNdjsonInWorker(
-  request: FastifyRequest,
-  payload: NodeJS.ReadableStream,
-  limits: IngestBodyLimits,
-  stream: string,
-  pool: NdjsonCheckPool,
-  done: (error: Error | null, body?: IngestBody) => void,
-): void {
-  const declared = Number(request.headers["content-length"]);
-  if (declared > limits.bodyLimit) {
-    done(bodyTooLarge(limits.bodyLimit));
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let finished = false;
-  const finish = (error: Error | undefined) => {
-    if (finished) return;
-    finished = true;
-    payload.removeListener("data", onData);
-    payload.removeListener("end", onEnd);
-    payload.removeListener("error", onError);
-    if (error !== undefined) {
-      done(error);
-      return;
-    }
-    // A buffer of its own (never a slice of Node's shared pool), so it can be handed to the worker.
-    const body = Buffer.allocUnsafeSlow(received);
-    let at = 0;
-    for (const chunk of chunks) at += chunk.copy(body, at);
-    pool.read(stream, body).then(
-      (parsed) => done(null, parsed),
-      (failed: Error) => done(failed),
-    );
-  };
-  function onData(chunk: Buffer | string): void {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    received += bytes.length;
-    if (received > limits.bodyLimit) {
-      finish(bodyTooLarge(limits.bodyLimit));
-      return;
-    }
-    chunks.push(bytes);
-  }
-  function onEnd(): void {
-    finish(undefined);
-  }
-  function onError(error: Error): void {
-    finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
-  }
-  payload.on("data", onData);
-  payload.on("end", onEnd);
-  payload.on("error", onError);
-  payload.resume();
 }
 
 /** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */
