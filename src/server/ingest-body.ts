@@ -1,12 +1,15 @@
 /**
  * Reading an ingest request's body into records. `application/json` takes one object or an array of them;
- * `application/x-ndjson` is parsed line by line as it arrives, so the raw body is never held whole. Both
+ * `application/x-ndjson` is parsed line by line as it arrives, so the raw body is never held whole — except
+ * for a stream with a line check, whose body is gathered (up to the body limit) and read in a worker thread
+ * (ndjson-check-pool.ts), so the event loop only appends and answers. Both
  * enforce the body limit (413), a records-per-request limit (413) and UTF-8 (400), and name the line or
  * position of malformed input (400). Any other content type is left unregistered, so Fastify answers 415.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.js";
 import type { LineCheck } from "./line-check.js";
+import type { NdjsonCheckPool } from "./ndjson-check-pool.js";
 import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 
 /** What both parsers give the ingest route. */
@@ -45,6 +48,7 @@ export function registerIngestParsers(
   app: FastifyInstance,
   limits: IngestBodyLimits,
   lineChecks: ReadonlyMap<string, LineCheck> = new Map(),
+  pool?: NdjsonCheckPool,
 ): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -58,11 +62,14 @@ export function registerIngestParsers(
       }
     },
   );
-  app.addContentTypeParser(NDJSON, (request, payload, done) =>
-    parseNdjson(request, payload, limits, lineChecks.get(streamOf(request)), (error, body) =>
-      done(error, body),
-    ),
-  );
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    const stream = streamOf(request);
+    if (pool?.serves(stream)) {
+      readNdjsonInWorker(request, payload, limits, stream, pool, (error, body) => done(error, body));
+    } else {
+      parseNdjson(request, payload, limits, lineChecks.get(stream), (error, body) => done(error, body));
+    }
+  });
 }
 
 function bodyTooLarge(limit: number): ApiError {
@@ -96,6 +103,63 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
     "malformed_json",
     "the body must be a JSON object (one record) or an array of records",
   );
+}
+
+/** NDJSON of a stream the worker serves: the body is gathered (up to the body limit), then read there. */
+function readNdjsonInWorker(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream,
+  limits: IngestBodyLimits,
+  stream: string,
+  pool: NdjsonCheckPool,
+  done: (error: Error | null, body?: IngestBody) => void,
+): void {
+  const declared = Number(request.headers["content-length"]);
+  if (declared > limits.bodyLimit) {
+    done(bodyTooLarge(limits.bodyLimit));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let finished = false;
+  const finish = (error: Error | undefined) => {
+    if (finished) return;
+    finished = true;
+    payload.removeListener("data", onData);
+    payload.removeListener("end", onEnd);
+    payload.removeListener("error", onError);
+    if (error !== undefined) {
+      done(error);
+      return;
+    }
+    // A buffer of its own (never a slice of Node's shared pool), so it can be handed to the worker.
+    const body = Buffer.allocUnsafeSlow(received);
+    let at = 0;
+    for (const chunk of chunks) at += chunk.copy(body, at);
+    pool.read(stream, body).then(
+      (parsed) => done(null, parsed),
+      (failed: Error) => done(failed),
+    );
+  };
+  function onData(chunk: Buffer | string): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    received += bytes.length;
+    if (received > limits.bodyLimit) {
+      finish(bodyTooLarge(limits.bodyLimit));
+      return;
+    }
+    chunks.push(bytes);
+  }
+  function onEnd(): void {
+    finish(undefined);
+  }
+  function onError(error: Error): void {
+    finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
+  }
+  payload.on("data", onData);
+  payload.on("end", onEnd);
+  payload.on("error", onError);
+  payload.resume();
 }
 
 /** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */

@@ -36,15 +36,21 @@ function stored(t: TestServer) {
 describe("ingest paths agree", () => {
   let array: TestServer;
   let ndjson: TestServer;
+  let onEventLoop: TestServer;
   let ws: TestServer;
   before(async () => {
-    [array, ndjson, ws] = await Promise.all([startTestServer(), startTestServer(), startTestServer()]);
+    [array, ndjson, onEventLoop, ws] = await Promise.all([
+      startTestServer(),
+      startTestServer(),
+      startTestServer({ ndjsonWorker: false }),
+      startTestServer(),
+    ]);
   });
   after(async () => {
-    await Promise.all([array.close(), ndjson.close(), ws.close()]);
+    await Promise.all([array.close(), ndjson.close(), onEventLoop.close(), ws.close()]);
   });
 
-  it("NDJSON over HTTP and WebSocket answer, store and dead-letter what the same JSON array does", async () => {
+  it("NDJSON over HTTP (in the worker or not) and WebSocket answer, store and dead-letter what a JSON array does", async () => {
     const random = new SeededRandom(3);
     const socket = await connect(`${ws.url.replace("http", "ws")}/v1/streams/readings/ws`);
     let accepted = 0;
@@ -53,8 +59,10 @@ describe("ingest paths agree", () => {
       const lines = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
       const a = await post(`${array.url}/v1/streams/readings/events`, JSON.stringify(records));
       const n = await post(`${ndjson.url}/v1/streams/readings/events`, lines, "application/x-ndjson");
+      const e = await post(`${onEventLoop.url}/v1/streams/readings/events`, lines, "application/x-ndjson");
       const { seq: _seq, ...ack } = await socket.send(lines);
       assert.deepEqual([n.status, n.body], [a.status, a.body], `batch ${batch} over NDJSON`);
+      assert.deepEqual([e.status, e.body], [a.status, a.body], `batch ${batch} over NDJSON, no worker`);
       assert.deepEqual(ack, a.body, `batch ${batch} over WebSocket`);
       accepted += a.body.accepted;
     }
@@ -62,6 +70,7 @@ describe("ingest paths agree", () => {
     assert.ok(accepted > 100, `only ${accepted} records accepted: too few to compare`);
     const byArray = stored(array);
     assert.deepEqual(stored(ndjson), byArray);
+    assert.deepEqual(stored(onEventLoop), byArray);
     assert.deepEqual(stored(ws), byArray);
   });
 });

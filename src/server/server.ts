@@ -22,6 +22,7 @@ import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
 import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { NdjsonCheckPool } from "./ndjson-check-pool.js";
 import { loadPiiKey } from "./pii-key.js";
 import { RecordProtector } from "./pii-policy.js";
 import { registerPipelinesRoutes } from "./pipelines-route.js";
@@ -51,6 +52,11 @@ export interface ServerOptions extends IngestAdmissionOptions {
   readonly maxRecordsPerRequest?: number;
   /** Per-record limits: nesting depth (default 32) and size (default 1 MiB); a record over one is rejected. */
   readonly recordLimits?: Partial<RecordLimits>;
+  /**
+   * Read NDJSON bodies of streams with a line check in a worker thread (default true); false reads them on
+   * the event loop as they arrive.
+   */
+  readonly ndjsonWorker?: boolean;
   /** API keys with scopes; none (default) runs the server open, which only loopback allows. */
   readonly apiKeys?: readonly ApiKeySpec[];
   /** Readiness beyond "the store is open", e.g. pipelines running and caught up. */
@@ -153,7 +159,20 @@ export function createServer(options: ServerOptions): SluiceServer {
     maxRecordBytes: ctx.recordLimits.maxRecordBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 100_000,
   };
-  registerIngestParsers(app, bodyLimits, lineChecks);
+  // NDJSON bodies of streams with a line check are read in a worker thread (the machine's other core).
+  const checkedStreams = options.streams
+    .filter((stream) => lineChecks.has(stream.name))
+    .map(({ name, schema, eventTime, cleanse }) => ({
+      name,
+      schema,
+      ...(eventTime === undefined ? {} : { eventTime }),
+      ...(cleanse === undefined ? {} : { cleanse }),
+    }));
+  const ndjsonPool =
+    checkedStreams.length > 0 && options.ndjsonWorker !== false
+      ? new NdjsonCheckPool(checkedStreams, bodyLimits, recordLimits)
+      : undefined;
+  registerIngestParsers(app, bodyLimits, lineChecks, ndjsonPool);
   const admission = new IngestAdmission(options, ctx.clock, ctx.metrics.registry);
 
   app.addHook("onRequest", async (request) => {
@@ -217,6 +236,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     },
     async close() {
       await app.close();
+      ndjsonPool?.close();
     },
   };
 }
