@@ -11,7 +11,7 @@
  *    minus the send stamp of its batch. Reports p50/p99/max per checkpoint interval.
  *
  *   npm run bench:ingest -- [--duration 10] [--connections 4] [--batch 1000] [--shape sensor|click]
- *                           [--durability process|machine] [--repeat 1] [--e2e] [--rate 50000]
+ *                           [--durability process|machine] [--ndjson-worker] [--repeat 1] [--e2e] [--rate 50000]
  *                           [--intervals 5,10,20,50] [--json] [--profile]
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -39,6 +39,7 @@ from an ingest request to the view change seen by a Server-Sent Events subscribe
   --batch N           records per request (default 1000)
   --shape NAME        record shape: sensor (7 fields) or click (8 fields, one nested) (default sensor)
   --durability MODE   process (default) or machine (fsync per commit)
+  --ndjson-worker     the server reads NDJSON bodies in a worker thread (createServer's ndjsonWorker: true)
   --repeat K          runs, each with a fresh server and data directory; best and median reported (default 1)
   --e2e               measure end-to-end latency instead of throughput
   --rate N            e2e: events/s sent at a steady pace (default 50000)
@@ -134,6 +135,8 @@ function ndjsonBatch(shape: Shape, first: number, count: number, sentAt: number)
 interface ServeOptions {
   readonly shape: string;
   readonly durability: "process" | "machine";
+  /** Read NDJSON bodies in the server's worker thread (createServer's `ndjsonWorker`). */
+  readonly ndjsonWorker: boolean;
   /** Checkpoint interval of the e2e pipeline; absent: no pipeline. */
   readonly checkpointInterval?: number;
 }
@@ -173,6 +176,7 @@ async function serve(options: ServeOptions): Promise<void> {
     streams: [stream],
     pipelines,
     bodyLimit: 64 * 1024 * 1024,
+    ndjsonWorker: options.ndjsonWorker,
   });
   const { url } = await server.listen();
   const stop = async () => {
@@ -213,6 +217,7 @@ async function startServerChild(options: ServeOptions, profile: boolean): Promis
     options.shape,
     "--durability",
     options.durability,
+    ...(options.ndjsonWorker ? ["--ndjson-worker"] : []),
     ...(options.checkpointInterval === undefined ? [] : ["--interval", String(options.checkpointInterval)]),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
@@ -281,7 +286,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 async function throughputRun(
-  options: { shape: string; durability: "process" | "machine"; connections: number; batch: number },
+  options: ServeOptions & { connections: number; batch: number },
   seconds: number,
   profile: boolean,
 ): Promise<ThroughputRun> {
@@ -370,6 +375,11 @@ interface EndToEndRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** The same changes split in two: send → durable ack of the ingest request, then ack → view change. */
+  readonly ackP50Ms: number;
+  readonly ackP99Ms: number;
+  readonly afterAckP50Ms: number;
+  readonly afterAckP99Ms: number;
   /** Batches sent more than 5 ms after their slot (the sender fell behind the pace). */
   readonly lateSends: number;
 }
@@ -406,7 +416,7 @@ async function subscribe(
 }
 
 async function endToEndRun(
-  options: { shape: string; durability: "process" | "machine"; connections: number; batch: number },
+  options: ServeOptions & { connections: number; batch: number },
   interval: number,
   rate: number,
   seconds: number,
@@ -427,6 +437,8 @@ async function endToEndRun(
   );
   if (!templates[0]!.includes(MARK)) throw new Error("the send stamp marker is not in the bodies");
   let sent = 0;
+  /** Ack time of each batch by its send stamp, to split a change's latency. */
+  const ackedAt = new Map<number, number>();
   const post = async (sentAt: number) => {
     const body = templates[sent++ % templates.length]!.replaceAll(MARK, String(sentAt));
     const response = await pool.request({
@@ -437,6 +449,7 @@ async function endToEndRun(
     });
     await response.body.text();
     if (response.statusCode !== 200) throw new Error(`ingest answered ${response.statusCode}`);
+    ackedAt.set(sentAt, now());
   };
   // The view exists once its first row committed; then subscribe.
   await post(now());
@@ -448,9 +461,18 @@ async function endToEndRun(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const afterAck: number[] = [];
   let measuring = false;
   const unsubscribe = await subscribe(origin, (change) => {
-    if (measuring) latencies.push(now() - change.value.sentAt);
+    if (!measuring) return;
+    const at = now();
+    const { sentAt } = change.value;
+    latencies.push(at - sentAt);
+    // A change can arrive before the client has read its ack; then the part after the ack counts as 0.
+    const acked = ackedAt.get(sentAt) ?? at;
+    ackLatencies.push(acked - sentAt);
+    afterAck.push(Math.max(0, at - acked));
   });
   // One second of pacing not measured (warm-up), then `seconds` measured.
   const perSecond = rate / options.batch;
@@ -478,6 +500,8 @@ async function endToEndRun(
   await pool.close();
   await server.stop();
   latencies.sort((a, b) => a - b);
+  ackLatencies.sort((a, b) => a - b);
+  afterAck.sort((a, b) => a - b);
   return {
     checkpointIntervalMs: interval,
     rate,
@@ -487,6 +511,10 @@ async function endToEndRun(
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+    ackP50Ms: quantile(ackLatencies, 0.5),
+    ackP99Ms: quantile(ackLatencies, 0.99),
+    afterAckP50Ms: quantile(afterAck, 0.5),
+    afterAckP99Ms: quantile(afterAck, 0.99),
     lateSends,
   };
 }
@@ -508,6 +536,7 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
     serve: { type: "boolean", default: false },
+    "ndjson-worker": { type: "boolean", default: false },
     interval: { type: "string" },
   },
 });
@@ -533,6 +562,7 @@ if (values.help) {
   await serve({
     shape: values.shape,
     durability: values.durability as "process" | "machine",
+    ndjsonWorker: values["ndjson-worker"],
     ...(values.interval === undefined ? {} : { checkpointInterval: Number(values.interval) }),
   });
 } else {
@@ -543,6 +573,7 @@ if (values.help) {
   const options = {
     shape: values.shape,
     durability: values.durability as "process" | "machine",
+    ndjsonWorker: values["ndjson-worker"],
     connections: Math.round(positive("connections", values.connections)),
     batch: Math.round(positive("batch", values.batch)),
   };
@@ -609,7 +640,9 @@ if (values.help) {
         if (!values.json) {
           process.stdout.write(
             `checkpoint every ${String(interval).padStart(3)} ms: p50 ${fmt(run.p50Ms, 1)} ms  ` +
-              `p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  (${fmt(run.changes)} changes, ` +
+              `p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  [to ack p50 ${fmt(run.ackP50Ms, 1)} ` +
+              `p99 ${fmt(run.ackP99Ms, 1)}; ack to view p50 ${fmt(run.afterAckP50Ms, 1)} p99 ` +
+              `${fmt(run.afterAckP99Ms, 1)}]  (${fmt(run.changes)} changes, ` +
               `${fmt(run.sentEvents)} events, ${run.lateSends} late sends)\n`,
           );
         }

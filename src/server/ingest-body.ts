@@ -1,11 +1,16 @@
 /**
  * Reading an ingest request's body into records. `application/json` takes one object or an array of them;
- * `application/x-ndjson` is parsed line by line as it arrives, so the raw body is never held whole. Both
+ * `application/x-ndjson` is parsed line by line as it arrives, so the raw body is never held whole — except
+ * for a stream with a line check, whose body is gathered (up to the body limit) and read in a worker thread
+ * (ndjson-check-pool.ts), so the event loop only appends and answers. Both
  * enforce the body limit (413), a records-per-request limit (413) and UTF-8 (400), and name the line or
  * position of malformed input (400). Any other content type is left unregistered, so Fastify answers 415.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.js";
+import type { LineCheck } from "./line-check.js";
+import type { NdjsonCheckPool } from "./ndjson-check-pool.js";
+import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 
 /** What both parsers give the ingest route. */
 export interface IngestBody {
@@ -15,8 +20,13 @@ export interface IngestBody {
    * could be over the limit, else its length in characters (a lower bound that cannot pass a record wrongly).
    */
   readonly sizes?: number[];
-  /** Each record's JSON text as sent (NDJSON lines), which the log stores unless cleansing changed the record. */
+  /** Each record's JSON text as sent (NDJSON lines); the log stores it for lines the line check accepted. */
   readonly texts?: string[];
+  /**
+   * Per record, when the stream's line check accepted its line: its event time (null: none); the record is
+   * then left unparsed (undefined in `records`) and stored as its text. Undefined for the others.
+   */
+  readonly checkedEventTimes?: (number | null | undefined)[];
 }
 
 export interface IngestBodyLimits {
@@ -30,8 +40,16 @@ export interface IngestBodyLimits {
 
 export const NDJSON = "application/x-ndjson";
 
-/** Replaces Fastify's parsers by the JSON and NDJSON ones, e.g. `registerIngestParsers(app, limits)`. */
-export function registerIngestParsers(app: FastifyInstance, limits: IngestBodyLimits): void {
+/**
+ * Replaces Fastify's parsers by the JSON and NDJSON ones; NDJSON lines of a stream with a line check are
+ * checked as they arrive, e.g. `registerIngestParsers(app, limits, lineChecks)`.
+ */
+export function registerIngestParsers(
+  app: FastifyInstance,
+  limits: IngestBodyLimits,
+  lineChecks: ReadonlyMap<string, LineCheck> = new Map(),
+  pool?: NdjsonCheckPool,
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/json",
@@ -44,13 +62,14 @@ export function registerIngestParsers(app: FastifyInstance, limits: IngestBodyLi
       }
     },
   );
-  app.addContentTypeParser(NDJSON, (request, payload, done) =>
-    parseNdjson(request, payload, limits, (error, body) => done(error, body)),
-  );
-}
-
-function tooManyRecords(limit: number): ApiError {
-  return new ApiError(413, "too_many_records", `a request may hold at most ${limit} records`, { limit });
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    const stream = streamOf(request);
+    if (pool?.serves(stream)) {
+      readNdjsonInWorker(request, payload, limits, stream, pool, (error, body) => done(error, body));
+    } else {
+      parseNdjson(request, payload, limits, lineChecks.get(stream), (error, body) => done(error, body));
+    }
+  });
 }
 
 function bodyTooLarge(limit: number): ApiError {
@@ -74,7 +93,8 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
     throw new ApiError(400, "malformed_json", `malformed JSON: ${(error as Error).message}`);
   }
   if (Array.isArray(value)) {
-    if (value.length > limits.maxRecordsPerRequest) throw tooManyRecords(limits.maxRecordsPerRequest);
+    if (value.length > limits.maxRecordsPerRequest)
+      throw tooManyRecords(limits.maxRecordsPerRequest, "request");
     return { records: value };
   }
   if (typeof value === "object" && value !== null) return { records: [value] };
@@ -85,11 +105,13 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
   );
 }
 
-/** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */
-function parseNdjson(
+/** NDJSON of a stream the worker serves: the body is gathered (up to the body limit), then read there. */
+function readNdjsonInWorker(
   request: FastifyRequest,
   payload: NodeJS.ReadableStream,
   limits: IngestBodyLimits,
+  stream: string,
+  pool: NdjsonCheckPool,
   done: (error: Error | null, body?: IngestBody) => void,
 ): void {
   const declared = Number(request.headers["content-length"]);
@@ -97,99 +119,27 @@ function parseNdjson(
     done(bodyTooLarge(limits.bodyLimit));
     return;
   }
-  const maxCheap = limits.maxRecordBytes ?? 0;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const records: unknown[] = [];
-  const sizes: number[] = [];
-  const texts: string[] = [];
-  /** Bytes of the line still arriving: the chunks after the last newline seen. */
-  let pending: Buffer[] = [];
-  let line = 0;
+  const chunks: Buffer[] = [];
   let received = 0;
   let finished = false;
-
-  const finish = (error: Error | null) => {
+  const finish = (error: Error | undefined) => {
     if (finished) return;
     finished = true;
     payload.removeListener("data", onData);
     payload.removeListener("end", onEnd);
     payload.removeListener("error", onError);
-    if (error !== null) done(error);
-    else done(null, { records, sizes, texts });
-  };
-  const takeLine = (text: string): Error | undefined => {
-    line++;
-    const trimmed = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-    // A line starting with "{" is not blank; others are checked.
-    if (trimmed.charCodeAt(0) !== 123 && trimmed.trim() === "") return undefined;
-    try {
-      records.push(JSON.parse(trimmed));
-    } catch (error) {
-      return new ApiError(
-        400,
-        "malformed_ndjson",
-        `line ${line}: malformed JSON: ${(error as Error).message}`,
-        {
-          line,
-          index: records.length,
-        },
-      );
+    if (error !== undefined) {
+      done(error);
+      return;
     }
-    texts.push(trimmed);
-    // UTF-16 units ≤ UTF-8 bytes ≤ 3 × units: count bytes only for a line that might be long.
-    sizes.push(trimmed.length * 3 <= maxCheap ? trimmed.length : Buffer.byteLength(trimmed));
-    if (records.length > limits.maxRecordsPerRequest) return tooManyRecords(limits.maxRecordsPerRequest);
-    return undefined;
-  };
-  const invalidUtf8 = () =>
-    new ApiError(400, "invalid_utf8", `line ${line + 1}: not valid UTF-8`, { line: line + 1 });
-  /** Takes each line of `text` (complete lines, without the last newline). */
-  const takeLines = (text: string): Error | undefined => {
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      const error = takeLine(text.slice(start, nl));
-      if (error !== undefined) return error;
-      start = nl + 1;
-    }
-    return takeLine(text.slice(start));
-  };
-  /**
-   * Decodes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence) at once; when they
-   * are not valid UTF-8, decodes them one by one, so the error names the line.
-   */
-  const takeCompleteLines = (bytes: Buffer): Error | undefined => {
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      let start = 0;
-      for (let nl = bytes.indexOf(10); start <= bytes.length; nl = bytes.indexOf(10, start)) {
-        const end = nl < 0 ? bytes.length : nl;
-        let lineText: string;
-        try {
-          lineText = decoder.decode(bytes.subarray(start, end));
-        } catch {
-          return invalidUtf8();
-        }
-        const error = takeLine(lineText);
-        if (error !== undefined) return error;
-        start = end + 1;
-      }
-      return undefined;
-    }
-    return takeLines(text);
-  };
-  /** Takes the lines a chunk completes; keeps the bytes after its last newline for the next chunk. */
-  const takeBytes = (bytes: Buffer): Error | undefined => {
-    const last = bytes.lastIndexOf(10);
-    if (last < 0) {
-      pending.push(bytes);
-      return undefined;
-    }
-    const head = bytes.subarray(0, last);
-    const complete = pending.length === 0 ? head : Buffer.concat([...pending, head]);
-    pending = last + 1 < bytes.length ? [bytes.subarray(last + 1)] : [];
-    return takeCompleteLines(complete);
+    // A buffer of its own (never a slice of Node's shared pool), so it can be handed to the worker.
+    const body = Buffer.allocUnsafeSlow(received);
+    let at = 0;
+    for (const chunk of chunks) at += chunk.copy(body, at);
+    pool.read(stream, body).then(
+      (parsed) => done(null, parsed),
+      (failed: Error) => done(failed),
+    );
   };
   function onData(chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -198,13 +148,10 @@ function parseNdjson(
       finish(bodyTooLarge(limits.bodyLimit));
       return;
     }
-    const error = takeBytes(bytes);
-    if (error !== undefined) finish(error);
+    chunks.push(bytes);
   }
   function onEnd(): void {
-    const rest = Buffer.concat(pending);
-    pending = [];
-    finish(rest.length === 0 ? null : (takeCompleteLines(rest) ?? null));
+    finish(undefined);
   }
   function onError(error: Error): void {
     finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
@@ -213,4 +160,56 @@ function parseNdjson(
   payload.on("end", onEnd);
   payload.on("error", onError);
   payload.resume();
+}
+
+/** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */
+function parseNdjson(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream,
+  limits: IngestBodyLimits,
+  check: LineCheck | undefined,
+  done: (error: Error | null, body?: IngestBody) => void,
+): void {
+  const declared = Number(request.headers["content-length"]);
+  if (declared > limits.bodyLimit) {
+    done(bodyTooLarge(limits.bodyLimit));
+    return;
+  }
+  const lines = new NdjsonLines(limits, "request", check);
+  let received = 0;
+  let finished = false;
+
+  const finish = (error: ApiError | Error | undefined) => {
+    if (finished) return;
+    finished = true;
+    payload.removeListener("data", onData);
+    payload.removeListener("end", onEnd);
+    payload.removeListener("error", onError);
+    if (error !== undefined) done(error);
+    else done(null, lines.body());
+  };
+  function onData(chunk: Buffer | string): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    received += bytes.length;
+    if (received > limits.bodyLimit) {
+      finish(bodyTooLarge(limits.bodyLimit));
+      return;
+    }
+    const error = lines.push(bytes);
+    if (error !== undefined) finish(error);
+  }
+  function onEnd(): void {
+    finish(lines.end());
+  }
+  function onError(error: Error): void {
+    finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
+  }
+  payload.on("data", onData);
+  payload.on("end", onEnd);
+  payload.on("error", onError);
+  payload.resume();
+}
+
+function streamOf(request: FastifyRequest): string {
+  return (request.params as { stream?: string } | undefined)?.stream ?? "";
 }

@@ -101,20 +101,29 @@ export function ingest(
   name: string,
   body: IngestBody,
 ): { status: number; payload: unknown } {
-  const { records, sizes, texts } = body;
+  const { records, sizes, texts, checkedEventTimes } = body;
   const stream = ctx.streams.get(name)!;
   const now = ctx.clock.now();
   const valid: unknown[] = [];
   const eventTimes: (number | null)[] = [];
-  // Each valid record's text as received, stored instead of serialising it again. Anything that changes a
-  // valid record after validation must set its text to undefined, or the log would keep the text as sent.
+  // The text as received of each line the stream's line check accepted, stored instead of serialising the
+  // record. Only those: a line that went the full way may repeat a key, which JSON.parse resolves to the last
+  // value and SQLite's json_extract to the first, so its record is serialised from what was validated.
   // A stream with PII policies never stores texts as sent: the policies change records after validation.
   const protector = ctx.protectors.get(name);
   const validTexts: (string | undefined)[] | undefined =
     texts === undefined || protector !== undefined ? undefined : [];
   const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
   for (let i = 0; i < records.length; i++) {
-    const record = records[i];
+    // Accepted by the stream's line check (never compiled for a stream with PII policies): stored as sent.
+    const checkedTime = checkedEventTimes?.[i];
+    if (checkedTime !== undefined && validTexts !== undefined) {
+      valid.push(undefined);
+      eventTimes.push(checkedTime);
+      validTexts.push(texts![i]);
+      continue;
+    }
+    const record = checkedTime === undefined ? records[i] : JSON.parse(texts![i]!);
     const limit = checkRecordLimits(record, ctx.recordLimits, sizes?.[i]);
     if (limit !== undefined) {
       rejected.push({ index: i, reason: limit.reason, record: limit.tooDeep ? TOO_DEEP_RECORD : record });
@@ -124,7 +133,7 @@ export function ingest(
     if (result.ok) {
       valid.push(result.record);
       eventTimes.push(result.eventTime);
-      validTexts?.push(result.changed ? undefined : texts![i]);
+      validTexts?.push(undefined);
     } else {
       rejected.push({ index: i, reason: result.reason, record });
     }

@@ -202,3 +202,24 @@ describe("POST /v1/query with API keys", () => {
     }
   });
 });
+
+describe("POST /v1/query over NDJSON lines that repeat a key", () => {
+  for (const ndjsonWorker of [false, true]) {
+    it(`sees the values validation accepted, never the repeated ones (ndjsonWorker: ${ndjsonWorker})`, async () => {
+      const t = await startTestServer({ ndjsonWorker });
+      try {
+        // JSON.parse keeps a repeated key's last value, SQLite's json_extract its first.
+        const lines = [
+          '{"deviceId":"d1","unit":"C","temp":"<script>","temp":21.5}',
+          '{"deviceId":"d2","unit":"C","temp":99999,"temp":20}',
+        ].join("\n");
+        const ack = await post(`${t.url}/v1/streams/readings/events`, lines, "application/x-ndjson");
+        assert.equal(ack.body.accepted, 2);
+        const reply = await query(t, "SELECT json_extract(value, '$.temp') FROM readings ORDER BY offset");
+        assert.deepEqual(reply.body.rows, [[21.5], [20]]);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+});

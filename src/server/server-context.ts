@@ -9,6 +9,7 @@ import type { EmbeddedStore } from "../store/index.js";
 import type { Permission } from "./api-keys.js";
 import type { AuditLog } from "./audit-log.js";
 import type { IdempotencyStore } from "./idempotency-store.js";
+import type { LineCheck } from "./line-check.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { RecordProtector } from "./pii-policy.js";
 import type { RecordLimits } from "./record-limits.js";
@@ -50,6 +51,8 @@ export interface ServerContext {
   readonly recordLimits: RecordLimits;
   /** The PII policies of the streams that declare any, by stream name, with the key they need. */
   readonly protectors: ReadonlyMap<string, RecordProtector>;
+  /** The line checks of NDJSON ingest (line-check.ts), by stream name: streams without PII policies. */
+  readonly lineChecks: ReadonlyMap<string, LineCheck>;
   /** The audit log of admin actions (table `audit_log` in state.db). */
   readonly audit: AuditLog;
   /** The pipelines this process runs, by name. */

@@ -22,7 +22,9 @@ import { IdempotencyStore, type IdempotencyStoreOptions } from "./idempotency-st
 import { IngestAdmission, type IngestAdmissionOptions } from "./ingest-admission.js";
 import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
+import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { NdjsonCheckPool } from "./ndjson-check-pool.js";
 import { loadPiiKey } from "./pii-key.js";
 import { RecordProtector } from "./pii-policy.js";
 import { registerPipelinesRoutes } from "./pipelines-route.js";
@@ -52,6 +54,12 @@ export interface ServerOptions extends IngestAdmissionOptions {
   readonly maxRecordsPerRequest?: number;
   /** Per-record limits: nesting depth (default 32) and size (default 1 MiB); a record over one is rejected. */
   readonly recordLimits?: Partial<RecordLimits>;
+  /**
+   * Read NDJSON bodies of streams with a line check in a worker thread (default false: read on the event loop
+   * as they arrive, never holding a body whole). True gathers each body (up to `bodyLimit`) and hands it to
+   * one worker: faster when a core is idle (see docs/decisions.md), slower on a saturated machine.
+   */
+  readonly ndjsonWorker?: boolean;
   /** API keys with scopes; none (default) runs the server open, which only loopback allows. */
   readonly apiKeys?: readonly ApiKeySpec[];
   /** Readiness beyond "the store is open", e.g. pipelines running and caught up. */
@@ -121,14 +129,21 @@ export function createServer(options: ServerOptions): SluiceServer {
     for (const stream of withPii)
       protectors.set(stream.name, new RecordProtector(stream.pii!, key, stream.name));
   }
+  const recordLimits = { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits };
+  const lineChecks = new Map<string, LineCheck>();
+  for (const stream of options.streams) {
+    const check = protectors.has(stream.name) ? undefined : compileLineCheck(stream, recordLimits);
+    if (check !== undefined) lineChecks.set(stream.name, check);
+  }
   const ctx: ServerContext = {
     store: options.store,
     streams,
     clock: options.clock ?? new SystemClock(),
     metrics: new ServerMetrics(options.store, options.pipelines),
     idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
-    recordLimits: { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits },
+    recordLimits,
     protectors,
+    lineChecks,
     audit: new AuditLog(options.store.stateDb),
     pipelines: new Map((options.pipelines ?? []).map((running) => [running.pipeline.name, running])),
   };
@@ -152,7 +167,20 @@ export function createServer(options: ServerOptions): SluiceServer {
     maxRecordBytes: ctx.recordLimits.maxRecordBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 100_000,
   };
-  registerIngestParsers(app, bodyLimits);
+  // NDJSON bodies of streams with a line check are read in a worker thread (the machine's other core).
+  const checkedStreams = options.streams
+    .filter((stream) => lineChecks.has(stream.name))
+    .map(({ name, schema, eventTime, cleanse }) => ({
+      name,
+      schema,
+      ...(eventTime === undefined ? {} : { eventTime }),
+      ...(cleanse === undefined ? {} : { cleanse }),
+    }));
+  const ndjsonPool =
+    checkedStreams.length > 0 && options.ndjsonWorker === true
+      ? new NdjsonCheckPool(checkedStreams, bodyLimits, recordLimits)
+      : undefined;
+  registerIngestParsers(app, bodyLimits, lineChecks, ndjsonPool);
   const admission = new IngestAdmission(options, ctx.clock, ctx.metrics.registry);
 
   app.addHook("onRequest", async (request) => {
@@ -238,6 +266,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     async close() {
       retention?.stop();
       await app.close();
+      ndjsonPool?.close();
     },
   };
 }

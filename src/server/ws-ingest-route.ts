@@ -15,6 +15,8 @@ import { presentedKey } from "./api-keys.js";
 import { clientOf, type IngestAdmission } from "./ingest-admission.js";
 import { type IngestBody, type IngestBodyLimits, parseJsonBody } from "./ingest-body.js";
 import { ingest } from "./ingest-route.js";
+import type { LineCheck } from "./line-check.js";
+import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 import { queryKey, type ServerContext } from "./server-context.js";
 import { withoutEchoedInput } from "./server-log.js";
 
@@ -85,7 +87,7 @@ function answer(
   try {
     const refusal = admission?.admit(client);
     if (refusal !== undefined) return { seq, retryAfter: refusal.retryAfter, ...refusal.body };
-    const message = parseMessage(data, limits);
+    const message = parseMessage(data, limits, ctx.lineChecks.get(name));
     if (message.id !== undefined) seq = message.id;
     const { payload } = ingest(ctx, name, message.body);
     return { seq, ...(payload as object) };
@@ -99,28 +101,31 @@ function answer(
   }
 }
 
-/** A message's records: JSON (an object, an array, or the envelope `{ id, records }`), else NDJSON lines. */
-function parseMessage(data: Buffer, limits: IngestBodyLimits): { id?: unknown; body: IngestBody } {
+/**
+ * A message's records: JSON (an object, an array, or the envelope `{ id, records }`), else NDJSON lines, read
+ * as an HTTP NDJSON body is (the stream's line check included).
+ */
+function parseMessage(
+  data: Buffer,
+  limits: IngestBodyLimits,
+  check: LineCheck | undefined,
+): { id?: unknown; body: IngestBody } {
   let body: IngestBody;
   try {
     body = parseJsonBody(data, limits);
   } catch (error) {
     // Several lines that are not one JSON value: NDJSON (the UTF-8 check has passed).
-    const text = data.toString("utf8").trim();
-    if (!(error instanceof ApiError) || error.code !== "malformed_json" || !text.includes("\n")) throw error;
-    return { body: parseNdjsonText(text, limits) };
+    if (!(error instanceof ApiError) || error.code !== "malformed_json" || !hasInnerNewline(data))
+      throw error;
+    const lines = new NdjsonLines(limits, "message", check);
+    const failed = lines.push(data) ?? lines.end();
+    if (failed !== undefined) throw failed;
+    return { body: lines.body() };
   }
   const only = body.records.length === 1 ? body.records[0] : undefined;
   if (isEnvelope(only)) {
     if (only.records.length > limits.maxRecordsPerRequest) {
-      throw new ApiError(
-        413,
-        "too_many_records",
-        `a message may hold at most ${limits.maxRecordsPerRequest} records`,
-        {
-          limit: limits.maxRecordsPerRequest,
-        },
-      );
+      throw tooManyRecords(limits.maxRecordsPerRequest, "message");
     }
     return { id: only.id, body: { records: only.records } };
   }
@@ -139,39 +144,10 @@ function isEnvelope(value: unknown): value is { id: unknown; records: unknown[] 
   );
 }
 
-function parseNdjsonText(text: string, limits: IngestBodyLimits): IngestBody {
-  const records: unknown[] = [];
-  const sizes: number[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
-    if (line.trim() === "") continue;
-    try {
-      records.push(JSON.parse(line));
-    } catch (error) {
-      throw new ApiError(
-        400,
-        "malformed_ndjson",
-        `line ${i + 1}: malformed JSON: ${(error as Error).message}`,
-        {
-          line: i + 1,
-          index: records.length,
-        },
-      );
-    }
-    sizes.push(Buffer.byteLength(line));
-    if (records.length > limits.maxRecordsPerRequest) {
-      throw new ApiError(
-        413,
-        "too_many_records",
-        `a message may hold at most ${limits.maxRecordsPerRequest} records`,
-        {
-          limit: limits.maxRecordsPerRequest,
-        },
-      );
-    }
-  }
-  return { records, sizes };
+/** Whether a newline stands between two non-blank parts of the message (so it may be several lines). */
+function hasInnerNewline(data: Buffer): boolean {
+  const text = data.toString("utf8").trim();
+  return text.includes("\n");
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SeededRandom } from "../nexmark/seeded-random.js";
+import { compileLineCheck } from "./line-check.js";
+import { checkRecordLimits, DEFAULT_RECORD_LIMITS } from "./record-limits.js";
+import { type CleanseOptions, defineStream, type JsonSchema } from "./stream-definition.js";
+
+const SENSOR: JsonSchema = {
+  type: "object",
+  properties: {
+    deviceId: { type: "string", minLength: 2, maxLength: 12 },
+    site: { type: "string" },
+    ts: { type: ["integer", "string", "null"] },
+    temp: { type: "number", minimum: -100, exclusiveMaximum: 1000 },
+    battery: { type: "integer", minimum: 0, maximum: 100 },
+    status: { type: "string", enum: ["ok", "warn", "fault"] },
+    flag: { type: ["boolean", "null"] },
+    device: {
+      type: "object",
+      properties: { os: { type: "string", minLength: 1 }, mobile: { type: "boolean" } },
+      required: ["os"],
+      additionalProperties: false,
+    },
+  },
+  required: ["deviceId", "temp"],
+  additionalProperties: false,
+};
+
+/**
+ * Values a field may hold in a generated line, as JSON text: the first two valid, then every kind of doubtful
+ * one.
+ */
+const VALUES: Record<string, string[]> = {
+  deviceId: [
+    '"d1"',
+    '"device-7"',
+    '"x"',
+    '"a-very-long-device-id"',
+    '" padded "',
+    '"d\\u0031"',
+    '"é😀"',
+    "7",
+    "null",
+  ],
+  site: ['"s1"', '""', '"\\"quoted\\""', '"tab\\t"', '"  "', '"\u00a0x"', "true", "[1]"],
+  ts: [
+    "1714557600000",
+    '"2024-05-01T10:00:00Z"',
+    '"yesterday"',
+    "null",
+    "1.5",
+    "-0",
+    "1e3",
+    "1E400",
+    "01",
+    '"2024-13-45"',
+  ],
+  temp: [
+    "21.5",
+    "-100",
+    "1000",
+    "999.999",
+    "0.1",
+    "1e2",
+    "-1e-7",
+    "12345678901234567890",
+    "1e400",
+    '"21.5"',
+    "-",
+    "2.",
+    ".5",
+    "1.0",
+  ],
+  battery: ["0", "100", "101", "50.5", "50.0", "-1", "1e1", "true"],
+  status: ['"ok"', '"warn"', '"OK"', '"fault "', "1", "null", '"ok\\u0000"'],
+  flag: ["true", "false", "null", "0", '"true"'],
+  device: [
+    '{"os":"linux"}',
+    '{"os":"ios","mobile":true}',
+    "{}",
+    '{"os":""}',
+    '{"os":"x","extra":1}',
+    '{ "os" : "x" }',
+    "[]",
+    "null",
+    '{"os":"a","os":"b"}',
+  ],
+  extra: ["1", '"x"'],
+};
+const FIELDS = Object.keys(VALUES);
+
+function randomLine(random: SeededRandom): string {
+  const pick = <T>(items: readonly T[]): T => items[random.nextInt(items.length)]!;
+  const parts: string[] = [];
+  for (const field of FIELDS) {
+    if (field === "extra" ? random.nextInt(30) !== 0 : random.nextInt(3) === 0) continue;
+    const name = random.nextInt(40) === 0 ? `${field}\\u0020` : field;
+    const space = random.nextInt(15) === 0 ? " " : "";
+    const values = VALUES[field]!;
+    const value = random.nextInt(10) < 8 ? values[random.nextInt(2)]! : pick(values);
+    parts.push(`${space}"${name}"${space}:${space}${value}`);
+  }
+  if (random.nextInt(20) === 0) parts.push(parts[0]!); // a field twice
+  if (random.nextInt(8) === 0) parts.reverse();
+  let line = `{${parts.join(",")}}`;
+  const damage = random.nextInt(30);
+  if (damage === 0) line = line.slice(0, -1);
+  if (damage === 1) line = `${line} x`;
+  if (damage === 2) line = ` ${line}\t`;
+  if (damage === 3) line = line.replace(",", ",,");
+  return line;
+}
+
+/** What the full path (JSON.parse, limits, cleansing, schema, event time) says of a line. */
+function fullPath(
+  stream: ReturnType<typeof defineStream>,
+  line: string,
+): { accepted: boolean; changed: boolean; eventTime: number | null } {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { accepted: false, changed: false, eventTime: null };
+  }
+  if (checkRecordLimits(record, DEFAULT_RECORD_LIMITS, Buffer.byteLength(line)) !== undefined) {
+    return { accepted: false, changed: false, eventTime: null };
+  }
+  const result = stream.validateRecord(record);
+  return result.ok
+    ? { accepted: true, changed: result.changed, eventTime: result.eventTime }
+    : { accepted: false, changed: false, eventTime: null };
+}
+
+describe("line check", () => {
+  const cases: Array<{ name: string; cleanse?: CleanseOptions }> = [
+    { name: "no cleansing" },
+    { name: "trim", cleanse: { trim: true } },
+    { name: "coerce numbers", cleanse: { coerceNumbers: true, trim: true } },
+    { name: "defaults", cleanse: { defaults: { site: "s0" } } },
+  ];
+  for (const { name, cleanse } of cases) {
+    it(`accepts a line only when the full path accepts it unchanged, with the same event time (${name})`, () => {
+      const stream = defineStream({
+        name: "readings",
+        schema: SENSOR,
+        eventTime: "ts",
+        ...(cleanse === undefined ? {} : { cleanse }),
+      });
+      const check = compileLineCheck(stream, DEFAULT_RECORD_LIMITS);
+      assert.ok(check !== undefined);
+      const random = new SeededRandom(7);
+      let accepted = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const line = randomLine(random);
+        const answer: number | null | undefined = check(line);
+        if (answer === undefined) continue;
+        accepted++;
+        const full = fullPath(stream, line);
+        assert.ok(full.accepted && !full.changed, `the check accepted ${line}, the full path does not`);
+        assert.equal(answer, full.eventTime, `event time of ${line}`);
+      }
+      assert.ok(accepted > 500, `only ${accepted} lines accepted: the check decides too little`);
+    });
+  }
+
+  it("reads numbers as JSON.parse does", () => {
+    const stream = defineStream({
+      name: "n",
+      schema: { type: "object", properties: { ts: { type: "number" } } },
+      eventTime: "ts",
+    });
+    const check = compileLineCheck(stream, DEFAULT_RECORD_LIMITS)!;
+    const random = new SeededRandom(11);
+    for (let i = 0; i < 20_000; i++) {
+      const digits = String(random.nextLong(10 ** (1 + random.nextInt(15))));
+      const scale = random.nextInt(digits.length + 3);
+      const text =
+        scale === 0
+          ? digits
+          : `${digits.slice(0, -scale) || "0"}.${digits.slice(-scale).padStart(scale, "0")}`;
+      const line = `{"ts":${random.nextInt(2) === 0 ? "-" : ""}${text}}`;
+      assert.equal(check(line), JSON.parse(line).ts, line);
+    }
+  });
+
+  it("is not made for schemas it cannot decide, nor for streams with PII policies", () => {
+    const withPattern = defineStream({
+      name: "p",
+      schema: { type: "object", properties: { id: { type: "string", pattern: "^a" } } },
+    });
+    assert.equal(compileLineCheck(withPattern, DEFAULT_RECORD_LIMITS), undefined);
+    const withArray = defineStream({
+      name: "a",
+      schema: { type: "object", properties: { tags: { type: "array" } } },
+    });
+    assert.equal(compileLineCheck(withArray, DEFAULT_RECORD_LIMITS), undefined);
+    const withPii = defineStream({
+      name: "s",
+      schema: { type: "object", properties: { email: { type: "string" } } },
+      pii: { email: "mask" },
+    });
+    assert.equal(compileLineCheck(withPii, DEFAULT_RECORD_LIMITS), undefined);
+  });
+});
