@@ -373,7 +373,7 @@ export class Job {
             } else {
               const started = performance.now();
               node.emit(batch);
-              this.notifyBatchProcessed(performance.now() - started);
+              notifyEach(this.batchListeners, performance.now() - started);
             }
             break;
           }
@@ -495,28 +495,8 @@ export class Job {
       bytes: typeof receipt?.bytes === "number" ? receipt.bytes : null,
     };
     this.lastCheckpoint = committed;
-    for (const listener of this.checkpointListeners) {
-      try {
-        listener(committed);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    notifyEach(this.checkpointListeners, committed);
     pending.resolve(checkpoint);
-  }
-
-  private notifyBatchProcessed(ms: number): void {
-    for (const listener of this.batchListeners) {
-      try {
-        listener(ms);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
   }
 
   /** The nearest steps downstream of a source that generate watermarks (its event-time steps). */
@@ -565,3 +545,16 @@ export class Job {
 }
 
 export type { Batch };
+
+/** Calls every listener with `value`; what one throws is reported as an uncaught exception, never to the job. */
+function notifyEach<T>(listeners: Iterable<(value: T) => void>, value: T): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}

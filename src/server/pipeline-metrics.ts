@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { DeadLetterReason } from "../runtime/dead-letter.js";
+import type { StepStats } from "../runtime/job-stats.js";
 import type { EmbeddedStore } from "../store/index.js";
 import type { IngestToViewLatency } from "./ingest-to-view-latency.js";
 import { watermarkLag } from "./pipeline-info.js";
@@ -24,46 +25,32 @@ export function registerPipelineMetrics(
   latency: IngestToViewLatency,
 ): () => void {
   const registers = [registry];
-  new Counter({
-    name: "sluice_step_records_in_total",
-    help: "Records that entered each step.",
-    labelNames: ["pipeline", "step"],
-    registers,
-    collect() {
-      this.reset();
-      for (const { pipeline, job } of pipelines) {
-        for (const step of job.stats().steps)
-          this.inc({ pipeline: pipeline.name, step: step.id }, step.recordsIn);
-      }
-    },
-  });
-  new Counter({
-    name: "sluice_step_records_out_total",
-    help: "Records each step emitted downstream.",
-    labelNames: ["pipeline", "step"],
-    registers,
-    collect() {
-      this.reset();
-      for (const { pipeline, job } of pipelines) {
-        for (const step of job.stats().steps)
-          this.inc({ pipeline: pipeline.name, step: step.id }, step.recordsOut);
-      }
-    },
-  });
-  new Counter({
-    name: "sluice_step_processing_seconds_total",
-    help: "Time spent in each step's operator, without the downstream steps it called; its rate is the step's busy share.",
-    labelNames: ["pipeline", "step"],
-    registers,
-    collect() {
-      this.reset();
-      for (const { pipeline, job } of pipelines) {
-        for (const step of job.stats().steps) {
-          this.inc({ pipeline: pipeline.name, step: step.id }, step.processingMs / 1000);
+  // Per-step totals, read from job.stats() at each scrape.
+  const stepCounter = (name: string, help: string, value: (step: StepStats) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ["pipeline", "step"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { pipeline, job } of pipelines) {
+          for (const step of job.stats().steps)
+            this.inc({ pipeline: pipeline.name, step: step.id }, value(step));
         }
-      }
-    },
-  });
+      },
+    });
+  stepCounter("sluice_step_records_in_total", "Records that entered each step.", (step) => step.recordsIn);
+  stepCounter(
+    "sluice_step_records_out_total",
+    "Records each step emitted downstream.",
+    (step) => step.recordsOut,
+  );
+  stepCounter(
+    "sluice_step_processing_seconds_total",
+    "Time spent in each step's operator, without the downstream steps it called; its rate is the step's busy share.",
+    (step) => step.processingMs / 1000,
+  );
   new Gauge({
     name: "sluice_watermark_lag_seconds",
     help: "Processing time (the job's clock) minus the watermark of the event-time step each source feeds.",
