@@ -1,10 +1,11 @@
 /**
  * Replies to ingest requests that carried an `Idempotency-Key`, per stream: a bounded in-memory LRU in front
- * of a small table in state.db, so a retry gets the first reply (and appends nothing) even after a restart.
+ * of a small table in log.db, so a retry gets the first reply (and appends nothing) even after a restart.
  * Keys expire after `ttlMs` (default 24 h); expired rows are pruned as new ones are written.
  *
- * The reply is written after the records were appended, in a second file: a crash between the two commits
- * leaves the records acknowledged to nobody but without a stored reply, so a retry appends them again.
+ * The reply is written in the same transaction as the records it acknowledges (`persist` inside the append's
+ * transaction, then `rememberCommitted`), so a crash keeps both or neither: a retry never appends twice.
+ * Older data directories kept the table in state.db; its rows are moved over when the store opens.
  */
 import type Database from "better-sqlite3";
 
@@ -52,10 +53,11 @@ export class IdempotencyStore {
   private readonly prune: Database.Statement;
   private writes = 0;
 
-  constructor(db: Database.Database, options: IdempotencyStoreOptions = {}) {
+  constructor(db: Database.Database, options: IdempotencyStoreOptions = {}, formerDb?: Database.Database) {
     this.capacity = options.capacity ?? 10_000;
     this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
     db.exec(SCHEMA);
+    if (formerDb !== undefined) moveFormerReplies(formerDb, db);
     this.select = db.prepare(
       "SELECT status, reply, created_at FROM ingest_idempotency WHERE stream = ? AND key = ?",
     );
@@ -84,9 +86,19 @@ export class IdempotencyStore {
 
   /** Remembers the reply to `key` on `stream` (durably, once this returns). */
   put(stream: string, key: string, reply: StoredReply, now: number): void {
+    this.persist(stream, key, reply, now);
+    this.rememberCommitted(stream, key, reply, now);
+  }
+
+  /** Writes the reply's row, e.g. inside the transaction that appends the records it acknowledges. */
+  persist(stream: string, key: string, reply: StoredReply, now: number): void {
     this.insert.run(stream, key, reply.status, JSON.stringify(reply.body), now);
-    this.remember(cacheKey(stream, key), { ...reply, createdAt: now });
     if (++this.writes % PRUNE_EVERY === 0) this.prune.run(now - this.ttlMs);
+  }
+
+  /** Caches a reply once the transaction that persisted it has committed. */
+  rememberCommitted(stream: string, key: string, reply: StoredReply, now: number): void {
+    this.remember(cacheKey(stream, key), { ...reply, createdAt: now });
   }
 
   private remember(id: string, reply: CachedReply): void {
@@ -97,6 +109,24 @@ export class IdempotencyStore {
       if (oldest.done !== true) this.cache.delete(oldest.value);
     }
   }
+}
+
+/** Moves the replies an older version kept in state.db into log.db, once. */
+function moveFormerReplies(from: Database.Database, to: Database.Database): void {
+  const exists = from
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingest_idempotency'")
+    .get();
+  if (exists === undefined) return;
+  const rows = from
+    .prepare("SELECT stream, key, status, reply, created_at FROM ingest_idempotency")
+    .all() as Array<{ stream: string; key: string; status: number; reply: string; created_at: number }>;
+  const insert = to.prepare(
+    "INSERT OR IGNORE INTO ingest_idempotency (stream, key, status, reply, created_at) VALUES (?, ?, ?, ?, ?)",
+  );
+  to.transaction(() => {
+    for (const r of rows) insert.run(r.stream, r.key, r.status, r.reply, r.created_at);
+  })();
+  from.exec("DROP TABLE ingest_idempotency");
 }
 
 function cacheKey(stream: string, key: string): string {

@@ -206,3 +206,53 @@ describe("Idempotency-Key", () => {
     }
   });
 });
+
+describe("Idempotency-Key replies commit with the records they acknowledge", () => {
+  it("a reply that cannot be stored rolls the append back: nothing is acknowledged, nothing is in the log", async () => {
+    const t = await startTestServer();
+    try {
+      const events = `${t.url}/v1/streams/readings/events`;
+      const body = JSON.stringify([{ deviceId: "a", temp: 1 }]);
+      // Make storing replies fail (the table is gone), as a crash between two commits once could.
+      t.store.logDb.exec("DROP TABLE ingest_idempotency");
+      const failed = await post(events, body, "application/json", { "idempotency-key": "k-1" });
+      assert.equal(failed.status, 500);
+      assert.equal(t.store.log.endOffset("readings"), 0, "the append went with the reply");
+      const plain = await post(events, body);
+      assert.deepEqual(plain.body.offsets, { first: 0, last: 0 }, "offsets were not used up");
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("replies an older version stored in state.db still answer retries after an upgrade", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "sluice-idempotency-upgrade-"));
+    const old = new EmbeddedStore(dir);
+    old.stateDb.exec(`CREATE TABLE ingest_idempotency (stream TEXT NOT NULL, key TEXT NOT NULL,
+      status INTEGER NOT NULL, reply TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (stream, key))`);
+    const stored = { accepted: 1, rejected: 0, offsets: { first: 0, last: 0 }, errors: [] };
+    old.stateDb
+      .prepare("INSERT INTO ingest_idempotency VALUES (?, ?, ?, ?, ?)")
+      .run("readings", "before-upgrade", 200, JSON.stringify(stored), 1_700_000_000_000);
+    old.log.append("readings", [{ deviceId: "a", temp: 1 }], [null], 1_700_000_000_000);
+    old.close();
+    const t = await startTestServer({ dir });
+    try {
+      const retry = await post(
+        `${t.url}/v1/streams/readings/events`,
+        JSON.stringify([{ deviceId: "a", temp: 1 }]),
+        "application/json",
+        { "idempotency-key": "before-upgrade" },
+      );
+      assert.equal(retry.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(retry.body, stored);
+      assert.equal(t.store.log.endOffset("readings"), 1, "nothing appended again");
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,10 +83,7 @@ export function registerIngestRoute(
       if (body === undefined || !Array.isArray(body.records)) {
         throw new ApiError(400, "empty_body", "send records as application/json or application/x-ndjson");
       }
-      const { status, payload } = ingest(ctx, name, body);
-      if (idempotencyKey !== undefined) {
-        ctx.idempotency.put(name, idempotencyKey as string, { status, body: payload }, ctx.clock.now());
-      }
+      const { status, payload } = ingest(ctx, name, body, idempotencyKey as string | undefined);
       return reply.code(status).send(payload);
     },
   );
@@ -94,12 +91,14 @@ export function registerIngestRoute(
 
 /**
  * Validates, appends and dead-letters one request's records; synchronous, so requests never interleave. Shared
- * by HTTP and WebSocket ingest, e.g. `const { status, payload } = ingest(ctx, "readings", { records })`.
+ * by HTTP and WebSocket ingest, e.g. `const { status, payload } = ingest(ctx, "readings", { records })`. With an
+ * `idempotencyKey`, the reply is stored in the transaction that appends the records.
  */
 export function ingest(
   ctx: ServerContext,
   name: string,
   body: IngestBody,
+  idempotencyKey?: string,
 ): { status: number; payload: unknown } {
   const { records, sizes, texts, checkedEventTimes } = body;
   const stream = ctx.streams.get(name)!;
@@ -162,19 +161,49 @@ export function ingest(
     ctx.metrics.dlqEntries.inc({ reason: "invalid" }, rejected.length);
     ctx.metrics.ingestRecords.inc({ stream: name, result: "rejected" }, rejected.length);
   }
-  let offsets: IngestReply["offsets"] = null;
-  if (valid.length > 0) {
-    const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
-    offsets = { first: range.first, last: range.last };
-    ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
+  let answer: { status: number; payload: unknown } | undefined;
+  const appendAndAnswer = () => {
+    let offsets: IngestReply["offsets"] = null;
+    if (valid.length > 0) {
+      const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
+      offsets = { first: range.first, last: range.last };
+    }
+    answer = ingestReply(name, valid.length, rejected, offsets);
+    if (idempotencyKey !== undefined) {
+      ctx.idempotency.persist(name, idempotencyKey, { status: answer.status, body: answer.payload }, now);
+    }
+  };
+  if (idempotencyKey === undefined) {
+    appendAndAnswer();
+  } else {
+    // The reply commits with the records it acknowledges: a crash keeps both or neither, so a retry that
+    // finds no reply finds no records either.
+    ctx.store.logDb.transaction(appendAndAnswer).immediate();
+    ctx.idempotency.rememberCommitted(
+      name,
+      idempotencyKey,
+      { status: answer!.status, body: answer!.payload },
+      now,
+    );
   }
+  if (valid.length > 0) ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
+  return answer!;
+}
+
+/** The reply to an ingest request: 200 with what was accepted, or 422 when every record was rejected. */
+function ingestReply(
+  name: string,
+  accepted: number,
+  rejected: ReadonlyArray<{ index: number; reason: string }>,
+  offsets: IngestReply["offsets"],
+): { status: number; payload: unknown } {
   const result: IngestReply = {
-    accepted: valid.length,
+    accepted,
     rejected: rejected.length,
     offsets,
     errors: rejected.slice(0, MAX_ERRORS_LISTED).map((r) => ({ index: r.index, reason: r.reason })),
   };
-  if (valid.length === 0 && rejected.length > 0) {
+  if (accepted === 0 && rejected.length > 0) {
     const first = rejected[0]!;
     const message =
       rejected.length === 1

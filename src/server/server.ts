@@ -140,7 +140,7 @@ export function createServer(options: ServerOptions): SluiceServer {
     streams,
     clock: options.clock ?? new SystemClock(),
     metrics: new ServerMetrics(options.store, options.pipelines),
-    idempotency: new IdempotencyStore(options.store.stateDb, options.idempotency),
+    idempotency: new IdempotencyStore(options.store.logDb, options.idempotency, options.store.stateDb),
     recordLimits,
     protectors,
     lineChecks,
