@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { CheckpointStore } from "./checkpoint-store.js";
 import { type DeadLetterEntry, SqliteDeadLetterLedger } from "./dead-letter-ledger.js";
 import { openDatabase, storePaths } from "./sqlite-database.js";
@@ -188,5 +189,56 @@ describe("SqliteDeadLetterLedger", () => {
       [second],
     );
     assert.equal(ledger.count(), 2, "replayed entries are kept");
+  });
+});
+
+describe("a ledger file from before replay marks, opened by several processes at once", () => {
+  it("gets its new columns once, and every process opens the store", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-ledger-concurrent-"));
+    try {
+      // The state file as an older version left it: dead_letters without the replay columns.
+      const old = new Database(join(dir, "state.db"));
+      old.pragma("journal_mode = WAL");
+      old.exec(`CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT,
+        step_id TEXT NOT NULL, reason TEXT NOT NULL, record TEXT, event_time REAL, at INTEGER NOT NULL,
+        error TEXT, origin_stream TEXT, origin_offset INTEGER)`);
+      old.close();
+      const store = new URL("./index.js", import.meta.url).href;
+      // Each child loads the module, then waits for the same moment to open the store, so the opens overlap
+      // (how closely depends on the scheduler: this guards the path, it cannot force the interleaving).
+      const at = Date.now() + 2000;
+      const open = `import { EmbeddedStore } from ${JSON.stringify(store)};
+        while (Date.now() < ${at});
+        new EmbeddedStore(process.argv[1]).close();`;
+      const codes = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<{ code: number | null; stderr: string }>((resolve) => {
+              const child = spawn(process.execPath, ["--input-type=module", "-e", open, dir], {
+                stdio: ["ignore", "ignore", "pipe"],
+              });
+              let stderr = "";
+              child.stderr.on("data", (d: Buffer) => {
+                stderr += d.toString();
+              });
+              child.on("exit", (code) => resolve({ code, stderr }));
+            }),
+        ),
+      );
+      assert.deepEqual(
+        codes.map((c) => c.code),
+        [0, 0, 0, 0],
+        codes.map((c) => c.stderr).join("\n"),
+      );
+      const check = new Database(join(dir, "state.db"));
+      const columns = (check.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>).map(
+        (c) => c.name,
+      );
+      check.close();
+      assert.deepEqual(columns.slice(-3), ["replayed_at", "replayed_stream", "replayed_offset"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -315,10 +315,15 @@ function fromRow(row: Row): StoredDeadLetter {
 }
 
 function addMissingColumns(db: Database.Database): void {
-  const present = new Set(
-    (db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>).map((c) => c.name),
-  );
-  for (const [name, type] of REPLAY_COLUMNS) {
-    if (!present.has(name)) db.exec(`ALTER TABLE dead_letters ADD COLUMN ${name} ${type}`);
-  }
+  const missing = () => {
+    const present = new Set(
+      (db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>).map((c) => c.name),
+    );
+    return REPLAY_COLUMNS.filter(([name]) => !present.has(name));
+  };
+  if (missing().length === 0) return;
+  // Another process may be opening the same store: look again under the write lock, then add.
+  db.transaction(() => {
+    for (const [name, type] of missing()) db.exec(`ALTER TABLE dead_letters ADD COLUMN ${name} ${type}`);
+  }).immediate();
 }

@@ -25,7 +25,7 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const mode = db.pragma("journal_mode = WAL", { simple: true });
+    const mode = whileBusy(() => db.pragma("journal_mode = WAL", { simple: true }));
     if (mode !== "wal" && path !== ":memory:")
       throw new Error(`${path}: could not switch to WAL mode (got ${mode})`);
     db.pragma(durability === "machine" ? "synchronous = FULL" : "synchronous = NORMAL");
@@ -33,6 +33,23 @@ export function openDatabase(path: string, durability: Durability): Database.Dat
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Runs `step` again while SQLite answers SQLITE_BUSY, for up to the busy timeout: the journal-mode switch can
+ * meet another process opening the same file at that moment (WAL recovery), where SQLite does not wait itself.
+ */
+function whileBusy<T>(step: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith("SQLITE_BUSY") !== true || Date.now() > deadline)
+        throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 }
 
