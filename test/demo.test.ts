@@ -126,6 +126,8 @@ describe("sluice demo", () => {
         if (late.length === 0) await sleep(250);
       }
       assert.ok(late.length > 0, "late records are dead-lettered");
+      const readings = await getJson(`${url}/v1/streams/readings`);
+      assert.deepEqual(readings.body.retention, { maxAge: "15m" }, "each stream keeps its last 15 minutes");
 
       // A status line every 5 s: the ingest rate, the lag and the dead letters.
       const status =

@@ -37,7 +37,7 @@ import {
 } from "../../examples/trending-topics.js";
 import { storedStream } from "../connectors/stored-stream.js";
 import type { Pipeline } from "../dataflow/pipeline.js";
-import type { StreamDefinition } from "../server/stream-definition.js";
+import { defineStream, type StreamDefinition } from "../server/stream-definition.js";
 import type { FeedSpec } from "./demo-feed.js";
 
 /** One example as the demo runs it. */
@@ -58,7 +58,11 @@ export interface DemoCatalog {
 
 /** Builds fresh pipelines (a Pipeline runs once) and the feeds for them. */
 export function demoCatalog(): DemoCatalog {
-  const streams = [...iotStreams, ...clickStreams, ...tradeStreams, ...rideStreams, ...postStreams];
+  // A demo left running keeps its disk use bounded: each stream keeps its last 15 minutes (the server
+  // applies a stream's declared retention every minute).
+  const streams = [...iotStreams, ...clickStreams, ...tradeStreams, ...rideStreams, ...postStreams].map(
+    (definition) => defineStream({ ...definition, retention: { maxAge: "15m" } }),
+  );
   const feed = (stream: string, share: number, make: FeedSpec["make"]): FeedSpec => {
     const definition = streams.find((s) => s.name === stream)!;
     const required = (definition.schema as { required?: string[] }).required ?? [];

@@ -14,7 +14,6 @@ import { SluiceError } from "../core/errors.js";
 import type { Job } from "../runtime/job.js";
 import { createServer, type SluiceServer } from "../server/index.js";
 import { EmbeddedStore } from "../store/index.js";
-import { RetentionEnforcer } from "../store/retention.js";
 import { demoCatalog } from "./demo-catalog.js";
 import { HttpFeeder } from "./demo-feed.js";
 import { OptionError, parseInteger } from "./integer-option.js";
@@ -118,7 +117,6 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   let store: EmbeddedStore | undefined;
   let server: SluiceServer | undefined;
   let feeder: HttpFeeder | undefined;
-  let retention: RetentionEnforcer | undefined;
   const jobs: Job[] = [];
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -131,14 +129,6 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   try {
     store = new EmbeddedStore(dataDir);
     const catalog = demoCatalog();
-    // A demo left running keeps its disk use bounded: each stream keeps its last 15 minutes.
-    retention = new RetentionEnforcer(
-      store.log,
-      Object.fromEntries(catalog.streams.map((s) => [s.name, { maxAge: "15m" }])),
-      clock,
-      { onError: (error) => io.stderr.write(`sluice demo: retention: ${(error as Error).message}\n`) },
-    );
-    retention.start("1m");
     // Per pipeline and source step: the last read offset, and the stream it reads (for the lag).
     const positions = new Map<string, { stream: string; position: number }>();
     let resumed = false;
@@ -241,7 +231,6 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   } finally {
     clearInterval(status);
-    retention?.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await feeder?.stop();
