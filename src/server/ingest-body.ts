@@ -64,11 +64,10 @@ export function registerIngestParsers(
   );
   app.addContentTypeParser(NDJSON, (request, payload, done) => {
     const stream = streamOf(request);
-    if (pool?.serves(stream)) {
-      readNdjsonInWorker(request, payload, limits, stream, pool, (error, body) => done(error, body));
-    } else {
-      parseNdjson(request, payload, limits, lineChecks.get(stream), (error, body) => done(error, body));
-    }
+    const sink = pool?.serves(stream)
+      ? readNdjsonInWorker(stream, pool)
+      : parseNdjson(limits, lineChecks.get(stream));
+    readBody(request, payload, limits, sink, (error, body) => done(error, body));
   });
 }
 
@@ -105,13 +104,23 @@ export function parseJsonBody(body: Buffer, limits: IngestBodyLimits): IngestBod
   );
 }
 
-/** NDJSON of a stream the worker serves: the body is gathered (up to the body limit), then read there. */
-function readNdjsonInWorker(
+/** What a body reader does with the chunks of a body as they arrive, and with the whole once it ended. */
+interface BodySink {
+  /** Takes the next chunk; an error refuses the body and stops reading. */
+  push(bytes: Buffer): Error | undefined;
+  /** The records, once the body ended after `received` bytes. */
+  end(received: number): Promise<IngestBody>;
+}
+
+/**
+ * Reads a body into a sink, enforcing the body limit (from `Content-Length` first, then while reading) and
+ * answering `done` once: with the sink's records, or with the first error.
+ */
+function readBody(
   request: FastifyRequest,
   payload: NodeJS.ReadableStream,
   limits: IngestBodyLimits,
-  stream: string,
-  pool: NdjsonCheckPool,
+  sink: BodySink,
   done: (error: Error | null, body?: IngestBody) => void,
 ): void {
   const declared = Number(request.headers["content-length"]);
@@ -119,7 +128,6 @@ function readNdjsonInWorker(
     done(bodyTooLarge(limits.bodyLimit));
     return;
   }
-  const chunks: Buffer[] = [];
   let received = 0;
   let finished = false;
   const finish = (error: Error | undefined) => {
@@ -128,18 +136,12 @@ function readNdjsonInWorker(
     payload.removeListener("data", onData);
     payload.removeListener("end", onEnd);
     payload.removeListener("error", onError);
-    if (error !== undefined) {
-      done(error);
-      return;
-    }
-    // A buffer of its own (never a slice of Node's shared pool), so it can be handed to the worker.
-    const body = Buffer.allocUnsafeSlow(received);
-    let at = 0;
-    for (const chunk of chunks) at += chunk.copy(body, at);
-    pool.read(stream, body).then(
-      (parsed) => done(null, parsed),
-      (failed: Error) => done(failed),
-    );
+    if (error !== undefined) done(error);
+    else
+      sink.end(received).then(
+        (body) => done(null, body),
+        (failed: Error) => done(failed),
+      );
   };
   function onData(chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -148,7 +150,8 @@ function readNdjsonInWorker(
       finish(bodyTooLarge(limits.bodyLimit));
       return;
     }
-    chunks.push(bytes);
+    const error = sink.push(bytes);
+    if (error !== undefined) finish(error);
   }
   function onEnd(): void {
     finish(undefined);
@@ -162,52 +165,34 @@ function readNdjsonInWorker(
   payload.resume();
 }
 
-/** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */
-function parseNdjson(
-  request: FastifyRequest,
-  payload: NodeJS.ReadableStream,
-  limits: IngestBodyLimits,
-  check: LineCheck | undefined,
-  done: (error: Error | null, body?: IngestBody) => void,
-): void {
-  const declared = Number(request.headers["content-length"]);
-  if (declared > limits.bodyLimit) {
-    done(bodyTooLarge(limits.bodyLimit));
-    return;
-  }
-  const lines = new NdjsonLines(limits, "request", check);
-  let received = 0;
-  let finished = false;
-
-  const finish = (error: ApiError | Error | undefined) => {
-    if (finished) return;
-    finished = true;
-    payload.removeListener("data", onData);
-    payload.removeListener("end", onEnd);
-    payload.removeListener("error", onError);
-    if (error !== undefined) done(error);
-    else done(null, lines.body());
+/** NDJSON of a stream the worker serves: the body is gathered (up to the body limit), then read there. */
+function readNdjsonInWorker(stream: string, pool: NdjsonCheckPool): BodySink {
+  const chunks: Buffer[] = [];
+  return {
+    push(bytes) {
+      chunks.push(bytes);
+      return undefined;
+    },
+    end(received) {
+      // A buffer of its own (never a slice of Node's shared pool), so it can be handed to the worker.
+      const body = Buffer.allocUnsafeSlow(received);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(body, at);
+      return pool.read(stream, body);
+    },
   };
-  function onData(chunk: Buffer | string): void {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    received += bytes.length;
-    if (received > limits.bodyLimit) {
-      finish(bodyTooLarge(limits.bodyLimit));
-      return;
-    }
-    const error = lines.push(bytes);
-    if (error !== undefined) finish(error);
-  }
-  function onEnd(): void {
-    finish(lines.end());
-  }
-  function onError(error: Error): void {
-    finish(new ApiError(400, "bad_body", `reading the body failed: ${error.message}`));
-  }
-  payload.on("data", onData);
-  payload.on("end", onEnd);
-  payload.on("error", onError);
-  payload.resume();
+}
+
+/** NDJSON, parsed a line at a time as chunks arrive; blank lines are skipped. */
+function parseNdjson(limits: IngestBodyLimits, check: LineCheck | undefined): BodySink {
+  const lines = new NdjsonLines(limits, "request", check);
+  return {
+    push: (bytes) => lines.push(bytes),
+    end() {
+      const error = lines.end();
+      return error === undefined ? Promise.resolve(lines.body()) : Promise.reject(error);
+    },
+  };
 }
 
 function streamOf(request: FastifyRequest): string {
