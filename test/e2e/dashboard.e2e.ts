@@ -104,6 +104,26 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     assertNoPageErrors();
   });
 
+  it("replays a selected dead letter through the server and shows the result", async () => {
+    const { marker, reason } = await postBadRecord(session);
+    await page.goto(`${server.url}/dlq`);
+    const row = page.locator('[data-testid="dlq-table"] tr[data-dlq-id]', { hasText: marker });
+    await row.waitFor({ timeout: 10_000 });
+    const id = Number(await row.getAttribute("data-dlq-id"));
+    await row.locator('input[type="checkbox"]').check();
+    const request = page.waitForRequest((r) => r.url().endsWith("/v1/dlq/replay") && r.method() === "POST");
+    await page.locator('[data-testid="dlq-replay"]').click();
+    assert.deepEqual((await request).postDataJSON(), { ids: [id] });
+    // Still invalid under the same schema: the server rejects it again, with the same reason.
+    const result = page.locator('[data-testid="dlq-replay-result"]');
+    await result.locator("text=rejected").first().waitFor({ timeout: 10_000 });
+    const text = (await result.textContent()) ?? "";
+    assert.match(text, /1 selected, 0 accepted, 1 rejected/);
+    assert.ok(text.includes(`#${id}: ${reason}`), `the result does not name the entry and reason: ${text}`);
+    await screenshot("dlq-replay");
+    assertNoPageErrors();
+  });
+
   it("runs a query in the console and shows its rows, and shows an error clearly", async () => {
     const streams = (await api<{ streams: StreamSummary[] }>("/v1/streams")).body.streams;
     const stream = streams[0]!.name;
