@@ -10,7 +10,6 @@ import {
   cssString,
   type DashboardSession,
   openDashboardSession,
-  postBadRecord,
   type StreamSummary,
 } from "./dashboard-session.js";
 
