@@ -46,8 +46,6 @@ export interface DemoExample {
   readonly pipeline: Pipeline;
   /** The views its pipeline writes. */
   readonly views: readonly string[];
-  /** Its source steps and the stored streams they read. */
-  readonly sources: Readonly<Record<string, string>>;
 }
 
 export interface DemoCatalog {
@@ -74,19 +72,16 @@ export function demoCatalog(): DemoCatalog {
         title: "IoT sensor monitoring",
         pipeline: iotPipeline("iot", storedStream<Reading>("readings")),
         views: ["device_stats", "device_alerts"],
-        sources: { readings: "readings" },
       },
       {
         title: "Clickstream sessions and top pages",
         pipeline: clickstreamPipeline("clickstream", storedStream<Click>("clicks")),
         views: ["user_sessions", "top_pages"],
-        sources: { clicks: "clicks" },
       },
       {
         title: "Trading: VWAP and price spikes",
         pipeline: tradingPipeline("trading", storedStream<Trade>("trades")),
         views: ["vwap", "price_alerts"],
-        sources: { trades: "trades" },
       },
       {
         title: "Ride-hailing surge pricing",
@@ -96,13 +91,11 @@ export function demoCatalog(): DemoCatalog {
           storedStream<DriverLocation>("driver_locations"),
         ),
         views: ["surge_pricing"],
-        sources: { "ride-requests": "ride_requests", "driver-locations": "driver_locations" },
       },
       {
         title: "Trending hashtags",
         pipeline: trendingPipeline("trending", storedStream<Post>("posts")),
         views: ["trending_hashtags"],
-        sources: { posts: "posts" },
       },
     ],
     streams,

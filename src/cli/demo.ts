@@ -13,6 +13,7 @@ import { SystemClock } from "../core/clock.js";
 import { SluiceError } from "../core/errors.js";
 import type { Job } from "../runtime/job.js";
 import { createServer, type SluiceServer } from "../server/index.js";
+import { sourceInfo } from "../server/pipeline-info.js";
 import { EmbeddedStore } from "../store/index.js";
 import { demoCatalog } from "./demo-catalog.js";
 import { HttpFeeder } from "./demo-feed.js";
@@ -129,21 +130,9 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   try {
     store = new EmbeddedStore(dataDir);
     const catalog = demoCatalog();
-    // Per pipeline and source step: the last read offset, and the stream it reads (for the lag).
-    const positions = new Map<string, { stream: string; position: number }>();
     let resumed = false;
-    const running = catalog.examples.map(({ pipeline, sources }) => {
-      for (const [stepId, stream] of Object.entries(sources)) {
-        positions.set(`${pipeline.name}/${stepId}`, { stream, position: 0 });
-      }
-      const { job, resumedFrom } = startDurable(pipeline, {
-        store: store!,
-        clock,
-        progress: (stepId, position) => {
-          const entry = positions.get(`${pipeline.name}/${stepId}`);
-          if (entry !== undefined) entry.position = position;
-        },
-      });
+    const running = catalog.examples.map(({ pipeline }) => {
+      const { job, resumedFrom } = startDurable(pipeline, { store: store!, clock });
       jobs.push(job);
       if (resumedFrom !== undefined) {
         resumed = true;
@@ -208,7 +197,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     feeder.start();
 
     if (!options.quiet) {
-      const reporter = statusReporter(feeder, store, jobs, positions);
+      const reporter = statusReporter(feeder, store, jobs);
       status = setInterval(() => io.stderr.write(`${reporter()}\n`), 5000);
     }
     const timeout =
@@ -242,12 +231,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
 }
 
 /** A one-line status: ingest rates, lag, dead letters and checkpoints since the previous line. */
-function statusReporter(
-  feeder: HttpFeeder,
-  store: EmbeddedStore,
-  jobs: readonly Job[],
-  positions: ReadonlyMap<string, { stream: string; position: number }>,
-): () => string {
+function statusReporter(feeder: HttpFeeder, store: EmbeddedStore, jobs: readonly Job[]): () => string {
   // The history the feeder started with is not part of the live rate.
   let last = { at: Date.now(), accepted: feeder.stats.history };
   return () => {
@@ -256,8 +240,9 @@ function statusReporter(
     const rate = Math.max(0, ((accepted - last.accepted) * 1000) / Math.max(1, now - last.at));
     last = { at: now, accepted };
     let lag = 0;
-    for (const { stream, position } of positions.values())
-      lag += Math.max(0, store.log.endOffset(stream) - position);
+    for (const job of jobs) {
+      for (const source of job.stats().sources) lag += sourceInfo(source, store.log).lag ?? 0;
+    }
     const dlq = store.deadLetters();
     const checkpoints = jobs.reduce((n, job) => n + job.checkpointsCompleted, 0);
     return (
