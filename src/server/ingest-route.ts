@@ -107,22 +107,19 @@ export function ingest(
   const eventTimes: (number | null)[] = [];
   // The text as received of each line the stream's line check accepted, stored instead of serialising the
   // record. Only those: a line that went the full way may repeat a key, which JSON.parse resolves to the last
-  // value and SQLite's json_extract to the first, so its record is serialised from what was validated.
-  // A stream with PII policies never stores texts as sent: the policies change records after validation.
-  const protector = ctx.protectors.get(name);
-  const validTexts: (string | undefined)[] | undefined =
-    texts === undefined || protector !== undefined ? undefined : [];
+  // value and SQLite's json_extract to the first, so its record is serialised from what was validated. A
+  // stream with PII policies has no line check (compileLineCheck), so its texts are never stored as sent.
+  const validTexts: (string | undefined)[] | undefined = texts === undefined ? undefined : [];
   const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
   for (let i = 0; i < records.length; i++) {
-    // Accepted by the stream's line check (never compiled for a stream with PII policies): stored as sent.
     const checkedTime = checkedEventTimes?.[i];
-    if (checkedTime !== undefined && validTexts !== undefined) {
+    if (checkedTime !== undefined) {
       valid.push(undefined);
       eventTimes.push(checkedTime);
-      validTexts.push(texts![i]);
+      validTexts!.push(texts![i]);
       continue;
     }
-    const record = checkedTime === undefined ? records[i] : JSON.parse(texts![i]!);
+    const record = records[i];
     const limit = checkRecordLimits(record, ctx.recordLimits, sizes?.[i]);
     if (limit !== undefined) {
       rejected.push({ index: i, reason: limit.reason, record: limit.tooDeep ? TOO_DEEP_RECORD : record });
@@ -138,7 +135,7 @@ export function ingest(
     }
   }
   // PII policies: after validation (which saw the original values), before anything is written.
-  protector?.protectBatch(valid, rejected);
+  ctx.protectors.get(name)?.protectBatch(valid, rejected);
   // Dead letters first: if they fail, nothing was appended and a retry is clean (a failed append after
   // them only repeats dead letters on retry, never log records).
   if (rejected.length > 0) {
