@@ -7,6 +7,7 @@
  * position of malformed input (400). Any other content type is left unregistered, so Fastify answers 415.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { RecordText } from "../store/log-batch.js";
 import { ApiError } from "./api-error.js";
 import type { LineCheck } from "./line-check.js";
 import type { NdjsonCheckPool } from "./ndjson-check-pool.js";
@@ -15,13 +16,13 @@ import { NdjsonLines, tooManyRecords } from "./ndjson-lines.js";
 /** What both parsers give the ingest route. */
 export interface IngestBody {
   readonly records: unknown[];
-  /**
-   * Each record's size as sent (NDJSON lines), for the record size limit: exact UTF-8 bytes when the line
-   * could be over the limit, else its length in characters (a lower bound that cannot pass a record wrongly).
-   */
+  /** Each record's size as sent (NDJSON lines) in UTF-8 bytes, for the record size limit. */
   readonly sizes?: number[];
-  /** Each record's JSON text as sent (NDJSON lines); the log stores it for lines the line check accepted. */
-  readonly texts?: string[];
+  /**
+   * Each record's JSON as sent (NDJSON lines): the bytes of a line the line check accepted, which the log
+   * stores as they are; the text of another.
+   */
+  readonly texts?: RecordText[];
   /**
    * Per record, when the stream's line check accepted its line: its event time (null: none); the record is
    * then left unparsed (undefined in `records`) and stored as its text. Undefined for the others.
@@ -30,7 +31,7 @@ export interface IngestBody {
 }
 
 export interface IngestBodyLimits {
-  /** Record sizes up to this are only estimated (a lower bound), larger ones counted exactly. */
+  /** Lines over this many bytes skip the line check: the full path rejects them with the size reason. */
   readonly maxRecordBytes?: number;
   /** Largest body in bytes (413 above it). */
   readonly bodyLimit: number;

@@ -5,6 +5,7 @@
  * 422 when every record was rejected. An `Idempotency-Key` header makes a retry return the first reply.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { RecordText } from "../store/log-batch.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { presentedKey } from "./api-keys.js";
 import { clientOf, type IngestAdmission } from "./ingest-admission.js";
@@ -109,7 +110,7 @@ export function ingest(
   // record. Only those: a line that went the full way may repeat a key, which JSON.parse resolves to the last
   // value and SQLite's json_extract to the first, so its record is serialised from what was validated. A
   // stream with PII policies has no line check (compileLineCheck), so its texts are never stored as sent.
-  const validTexts: (string | undefined)[] | undefined = texts === undefined ? undefined : [];
+  const validTexts: (RecordText | undefined)[] | undefined = texts === undefined ? undefined : [];
   const rejected: Array<{ index: number; reason: string; record: unknown }> = [];
   for (let i = 0; i < records.length; i++) {
     const checkedTime = checkedEventTimes?.[i];

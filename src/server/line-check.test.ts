@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SeededRandom } from "../nexmark/seeded-random.js";
-import { compileLineCheck } from "./line-check.js";
+import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { checkRecordLimits, DEFAULT_RECORD_LIMITS } from "./record-limits.js";
 import { type CleanseOptions, defineStream, type JsonSchema } from "./stream-definition.js";
 
@@ -42,7 +42,19 @@ const VALUES: Record<string, string[]> = {
     "7",
     "null",
   ],
-  site: ['"s1"', '""', '"\\"quoted\\""', '"tab\\t"', '"  "', '"\u00a0x"', "true", "[1]"],
+  site: [
+    '"s1"',
+    '""',
+    '"x\u3000"',
+    '"é"',
+    '"\u00e9 "',
+    '"\\"quoted\\""',
+    '"tab\\t"',
+    '"  "',
+    '"\u00a0x"',
+    "true",
+    "[1]",
+  ],
   ts: [
     "1714557600000",
     '"2024-05-01T10:00:00Z"',
@@ -131,6 +143,13 @@ function fullPath(
     : { accepted: false, changed: false, eventTime: null };
 }
 
+/** The check's answer for one line, given as it would be inside a body: between other lines. */
+function checkText(check: LineCheck, line: string): number | null | undefined {
+  const before = Buffer.from('{"before":1}\n');
+  const bytes = Buffer.concat([before, Buffer.from(line), Buffer.from('\n"after"')]);
+  return check(bytes, before.length, bytes.length - '\n"after"'.length);
+}
+
 describe("line check", () => {
   const cases: Array<{ name: string; cleanse?: CleanseOptions }> = [
     { name: "no cleansing" },
@@ -152,7 +171,7 @@ describe("line check", () => {
       let accepted = 0;
       for (let i = 0; i < 20_000; i++) {
         const line = randomLine(random);
-        const answer: number | null | undefined = check(line);
+        const answer: number | null | undefined = checkText(check, line);
         if (answer === undefined) continue;
         accepted++;
         const full = fullPath(stream, line);
@@ -179,7 +198,22 @@ describe("line check", () => {
           ? digits
           : `${digits.slice(0, -scale) || "0"}.${digits.slice(-scale).padStart(scale, "0")}`;
       const line = `{"ts":${random.nextInt(2) === 0 ? "-" : ""}${text}}`;
-      assert.equal(check(line), JSON.parse(line).ts, line);
+      assert.equal(checkText(check, line), JSON.parse(line).ts, line);
+    }
+  });
+
+  it("leaves a line that is not UTF-8 to the full path, which names it", () => {
+    const stream = defineStream({ name: "u", schema: SENSOR });
+    const check = compileLineCheck(stream, DEFAULT_RECORD_LIMITS)!;
+    const good = Buffer.from('{"deviceId":"dé","temp":1}');
+    assert.equal(check(good, 0, good.length), null);
+    for (const bad of [[0xc3, 0x28], [0xe9], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98]]) {
+      const line = Buffer.concat([
+        Buffer.from('{"deviceId":"d'),
+        Buffer.from(bad),
+        Buffer.from('","temp":1}'),
+      ]);
+      assert.equal(check(line, 0, line.length), undefined, line.toString("hex"));
     }
   });
 

@@ -1,24 +1,27 @@
 /**
- * A stream's line check: accepts an NDJSON line straight from its text, without building the record, when
- * the stream's schema is made of plain fields (strings, numbers, booleans, nulls and nested objects of them,
- * with the usual bounds) and the line is plain too. It answers only what the full path — `JSON.parse`, the
- * record limits, cleansing, the schema, the event time — would answer for an accepted record, and stays
- * silent otherwise: any line it is not sure of (an escape in a string, an array, an unknown field, a value
- * cleansing would change, anything the schema rejects) goes the full way, which gives the reasons. So an
- * accepted line is stored as sent, with the event time computed here, and a rejected one is reported exactly
- * as before. Parsing and validating a record dominated ingestion's CPU profile; scanning its text once does
- * the same work for the common case at a fraction of the cost.
+ * A stream's line check: accepts an NDJSON line straight from its bytes, without decoding or building the
+ * record, when the stream's schema is made of plain fields (strings, numbers, booleans, nulls and nested
+ * objects of them, with the usual bounds) and the line is plain too. It answers only what the full path —
+ * UTF-8 decoding, `JSON.parse`, the record limits, cleansing, the schema, the event time — would answer for an
+ * accepted record, and stays silent otherwise: any line it is not sure of (an escape in a string, an array, an
+ * unknown field, a value cleansing would change, anything the schema rejects, bytes that are not UTF-8) goes
+ * the full way, which gives the reasons. So an accepted line is stored as sent, byte for byte, with the event
+ * time computed here, and a rejected one is reported exactly as before. Parsing and validating a record
+ * dominated ingestion's CPU profile; scanning its bytes once does the same work for the common case at a
+ * fraction of the cost.
  *
  * Streams with PII policies get no line check: their records must be built to be protected.
  */
+import { isUtf8 } from "node:buffer";
 import type { RecordLimits } from "./record-limits.js";
 import { type StreamDefinition, toEventTime } from "./stream-definition.js";
 
 /**
- * The event time of an accepted line (null when it has none), or undefined when the line must go the full
- * way, e.g. `check('{"deviceId":"d1","temp":21.5,"ts":1714557600000}')` → 1714557600000.
+ * The event time of an accepted line, `bytes[start..end)` without its newline (null when it has none), or
+ * undefined when the line must go the full way, e.g.
+ * `check(Buffer.from('{"deviceId":"d1","temp":21.5,"ts":1714557600000}'), 0, 48)` → 1714557600000.
  */
-export type LineCheck = (line: string) => number | null | undefined;
+export type LineCheck = (bytes: Buffer, start: number, end: number) => number | null | undefined;
 
 const STRING = 1;
 const NUMBER = 2;
@@ -55,6 +58,8 @@ const FIELD_KEYWORDS = new Set([
 
 interface FieldRule {
   readonly name: string;
+  /** The name's bytes (ASCII: schemas with other names get no check). */
+  readonly nameBytes: Uint8Array;
   /** Bits of the JSON types allowed (NUMBER includes INTEGER: `number` allows both). */
   readonly types: number;
   readonly minLength: number;
@@ -65,8 +70,8 @@ interface FieldRule {
   readonly exclusiveMaximum: number;
   /** Allowed values (strings, numbers, booleans, null), or undefined for any. */
   readonly enumValues: ReadonlySet<unknown> | undefined;
-  /** The strings among them (undefined when there is no enum), compared in place. */
-  readonly enumStrings: readonly string[] | undefined;
+  /** The UTF-8 bytes of the strings among them (undefined when there is no enum), compared in place. */
+  readonly enumStrings: readonly Uint8Array[] | undefined;
   /** A string here would be coerced to a number by cleansing: such a line goes the full way. */
   readonly coerced: boolean;
   readonly object: ObjectRule | undefined;
@@ -100,7 +105,7 @@ export function compileLineCheck(stream: StreamDefinition, limits: RecordLimits)
     defaultFields.push(index);
   }
   const scanner = new LineScanner(cleanse.trim === true, limits.maxDepth);
-  return (line) => scanner.check(line, root, eventField, defaultFields);
+  return (bytes, start, end) => scanner.check(bytes, start, end, root, eventField, defaultFields);
 }
 
 /** The rule for an object schema, or undefined when it uses anything a check does not decide. */
@@ -191,6 +196,7 @@ function fieldRule(name: string, schema: unknown, coerce: boolean): FieldRule | 
   }
   return {
     name,
+    nameBytes: Buffer.from(name, "latin1"),
     types,
     minLength,
     maxLength,
@@ -199,7 +205,10 @@ function fieldRule(name: string, schema: unknown, coerce: boolean): FieldRule | 
     exclusiveMinimum,
     exclusiveMaximum,
     enumValues,
-    enumStrings: enumValues === undefined ? undefined : [...enumValues].filter((v) => typeof v === "string"),
+    enumStrings:
+      enumValues === undefined
+        ? undefined
+        : [...enumValues].filter((v) => typeof v === "string").map((v) => Buffer.from(v as string)),
     coerced: coerce && (types & (NUMBER | INTEGER)) !== 0,
     object,
   };
@@ -235,11 +244,33 @@ function isTrimmedSpace(c: number): boolean {
   );
 }
 
-/** Scans one line at a time; `pos` walks the text, and any doubt makes `check` answer undefined. */
+/** The position of the first byte at or after `p` that is not JSON white space (at most `end`). */
+function skipSpace(bytes: Buffer, p: number, end: number): number {
+  while (p < end) {
+    const c = bytes[p]!;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return p;
+    p++;
+  }
+  return end;
+}
+
+/**
+ * Scans one line at a time. The scan functions take the position to scan at and return the position after
+ * what they scanned, or -1 when in doubt (then `check` answers undefined). No read goes past `end`: the buffer
+ * may hold more lines after it.
+ */
 class LineScanner {
-  private text = "";
-  private pos = 0;
+  private bytes: Buffer = Buffer.alloc(0);
+  private end = 0;
   private stamp = 0;
+  /** The stamp the fields of the last object scanned were marked with. */
+  private objectStamp = 0;
+  /** The value of the last number scanned. */
+  private number = 0;
+  /** Whether a string of the line held a byte ≥ 0x80: the line is then checked to be UTF-8. */
+  private nonAscii = false;
+  /** Whether the last string `stringEnd` scanned was ASCII. */
+  private stringAscii = true;
   /** The event-time field's value when it is a number or string (else undefined). */
   private eventValue: number | string | null | undefined;
   private eventSeen = false;
@@ -250,265 +281,283 @@ class LineScanner {
   ) {}
 
   check(
-    line: string,
+    bytes: Buffer,
+    start: number,
+    end: number,
     root: ObjectRule,
     eventField: number,
     defaultFields: readonly number[],
   ): number | null | undefined {
-    this.text = line;
-    this.pos = 0;
+    this.bytes = bytes;
+    this.end = end;
+    this.nonAscii = false;
     this.eventValue = undefined;
     this.eventSeen = false;
-    this.skipSpace();
-    if (line.charCodeAt(this.pos) !== 0x7b) return undefined;
-    const stamp = this.scanObject(root, 1, eventField);
-    if (stamp === 0) return undefined;
-    this.skipSpace();
-    if (this.pos !== line.length) return undefined;
+    let p = skipSpace(bytes, start, end);
+    if (p >= end || bytes[p] !== 0x7b) return undefined;
+    p = this.scanObject(root, 1, eventField, p);
+    if (p < 0 || skipSpace(bytes, p, end) !== end) return undefined;
+    const stamp = this.objectStamp;
     for (const index of defaultFields) {
       if (root.seen[index] !== stamp) return undefined; // cleansing would fill it in
     }
+    if (this.nonAscii && !isUtf8(bytes.subarray(start, end))) return undefined;
     if (!this.eventSeen || this.eventValue === null) return null;
     const time = toEventTime(this.eventValue);
     return time === undefined ? undefined : time;
   }
 
-  private skipSpace(): void {
-    const text = this.text;
-    let c = text.charCodeAt(this.pos);
-    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++this.pos);
-  }
-
   /**
-   * Scans an object at `pos` (its "{") against a rule; returns the stamp its fields were marked with, or 0
-   * when in doubt. `eventField` is the index of the event-time field at this level (-1: none here).
+   * Scans an object at `p` (its "{") against a rule, marking its fields with a new stamp (`objectStamp`).
+   * `eventField` is the index of the event-time field at this level (-1: none here).
    */
-  private scanObject(rule: ObjectRule, depth: number, eventField: number): number {
-    if (depth > this.maxDepth) return 0;
-    const text = this.text;
+  private scanObject(rule: ObjectRule, depth: number, eventField: number, at: number): number {
+    if (depth > this.maxDepth) return -1;
+    const bytes = this.bytes;
+    const end = this.end;
     const stamp = ++this.stamp;
     const seen = rule.seen;
     const fields = rule.fields;
-    this.pos++;
-    this.skipSpace();
+    let p = skipSpace(bytes, at + 1, end);
     let expected = 0;
-    if (text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
+    if (p < end && bytes[p] === 0x7d) {
+      p++;
     } else {
       for (;;) {
-        if (text.charCodeAt(this.pos) !== 0x22) return 0;
+        if (p >= end || bytes[p] !== 0x22) return -1;
         // The field: usually the next one the schema declares, so try that before a lookup.
         let index = -1;
-        const start = this.pos + 1;
+        const start = p + 1;
         if (expected < fields.length) {
-          const name = fields[expected]!.name;
-          if (text.charCodeAt(start + name.length) === 0x22 && sameAt(text, start, name)) index = expected;
+          const name = fields[expected]!.nameBytes;
+          const close = start + name.length;
+          if (close < end && bytes[close] === 0x22 && this.sameAt(start, name)) index = expected;
         }
-        let end: number;
+        let nameEnd: number;
         if (index >= 0) {
-          end = start + fields[index]!.name.length;
+          nameEnd = start + fields[index]!.nameBytes.length;
         } else {
-          end = this.stringEnd(start);
-          if (end < 0) return 0;
-          index = rule.byName.get(text.slice(start, end)) ?? -1;
-          if (index < 0) return 0; // an unknown field: cleansing or the schema may have a say
+          nameEnd = this.stringEnd(start);
+          if (nameEnd < 0) return -1;
+          // Names are ASCII (hasSpecialCharacters), so a name with other bytes is unknown, whatever latin1 reads.
+          index = rule.byName.get(bytes.toString("latin1", start, nameEnd)) ?? -1;
+          if (index < 0) return -1; // an unknown field: cleansing or the schema may have a say
         }
-        if (seen[index] === stamp) return 0; // a field twice: JSON.parse keeps the last
+        if (seen[index] === stamp) return -1; // a field twice: JSON.parse keeps the last
         seen[index] = stamp;
         expected = index + 1;
-        this.pos = end + 1;
-        this.skipSpace();
-        if (text.charCodeAt(this.pos) !== 0x3a) return 0;
-        this.pos++;
-        this.skipSpace();
-        if (!this.scanValue(fields[index]!, depth, index === eventField)) return 0;
-        this.skipSpace();
-        const c = text.charCodeAt(this.pos);
+        p = skipSpace(bytes, nameEnd + 1, end);
+        if (p >= end || bytes[p] !== 0x3a) return -1;
+        p = skipSpace(bytes, p + 1, end);
+        p = this.scanValue(fields[index]!, depth, index === eventField, p);
+        if (p < 0) return -1;
+        p = skipSpace(bytes, p, end);
+        if (p >= end) return -1;
+        const c = bytes[p]!;
         if (c === 0x2c) {
-          this.pos++;
-          this.skipSpace();
+          p = skipSpace(bytes, p + 1, end);
           continue;
         }
-        if (c !== 0x7d) return 0;
-        this.pos++;
+        if (c !== 0x7d) return -1;
+        p++;
         break;
       }
     }
     for (const index of rule.required) {
-      if (seen[index] !== stamp) return 0;
+      if (seen[index] !== stamp) return -1;
     }
-    return stamp;
+    this.objectStamp = stamp;
+    return p;
   }
 
-  /** The index of the closing quote of a string starting at `start`, or -1 for an escape or control character. */
+  /**
+   * The index of the closing quote of a string starting at `start`, or -1 for an escape or control character.
+   * Notes in `stringAscii` whether it held only ASCII, and in `nonAscii` when not.
+   */
   private stringEnd(start: number): number {
-    const text = this.text;
-    for (let i = start; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) return i;
+    const bytes = this.bytes;
+    const end = this.end;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c === 0x22) {
+        this.stringAscii = high < 0x80;
+        if (high >= 0x80) this.nonAscii = true;
+        return i;
+      }
       if (c < 0x20 || c === 0x5c) return -1;
+      high |= c;
     }
     return -1;
   }
 
-  /** Scans one value at `pos` against a field's rule; false when in doubt. */
-  private scanValue(field: FieldRule, depth: number, isEventTime: boolean): boolean {
-    const text = this.text;
-    const c = text.charCodeAt(this.pos);
+  /** Scans one value at `p` against a field's rule. */
+  private scanValue(field: FieldRule, depth: number, isEventTime: boolean, p: number): number {
+    if (p >= this.end) return -1;
+    const c = this.bytes[p]!;
     if (c === 0x22) {
-      const start = this.pos + 1;
+      const start = p + 1;
       const end = this.stringEnd(start);
-      if (end < 0 || (field.types & STRING) === 0 || field.coerced) return false;
-      if (this.trim && end > start) {
-        if (isTrimmedSpace(text.charCodeAt(start)) || isTrimmedSpace(text.charCodeAt(end - 1))) return false;
+      const ascii = this.stringAscii;
+      if (end < 0 || (field.types & STRING) === 0 || field.coerced) return -1;
+      if (this.trim && end > start && (this.trimmable(start, ascii) || this.trimmable(end - 1, ascii))) {
+        return -1;
       }
-      this.pos = end + 1;
-      // UTF-16 units ≥ code points ≥ units / 2: count only when the bounds cannot tell.
-      const units = end - start;
-      if (units > field.maxLength || units < field.minLength * 2) {
-        const length = codePoints(text, start, end);
-        if (length < field.minLength || length > field.maxLength) return false;
-      }
+      // ajv counts code points: the bytes that do not continue a UTF-8 sequence.
+      const length = ascii ? end - start : this.codePoints(start, end);
+      if (length < field.minLength || length > field.maxLength) return -1;
       const allowed = field.enumStrings;
       if (allowed !== undefined) {
         let found = false;
         for (let i = 0; i < allowed.length && !found; i++) {
-          found = allowed[i]!.length === units && sameAt(text, start, allowed[i]!);
+          found = allowed[i]!.length === end - start && this.sameAt(start, allowed[i]!);
         }
-        if (!found) return false;
+        if (!found) return -1;
       }
       if (isEventTime) {
         this.eventSeen = true;
-        this.eventValue = text.slice(start, end);
+        this.eventValue = this.bytes.toString("utf8", start, end);
       }
-      return true;
+      return end + 1;
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      const value = this.scanNumber();
-      if (value === undefined || (field.types & (NUMBER | INTEGER)) === 0) return false;
-      if ((field.types & NUMBER) === 0 && value % 1 !== 0) return false;
-      if (value < field.minimum || value > field.maximum) return false;
-      if (value <= field.exclusiveMinimum || value >= field.exclusiveMaximum) return false;
-      if (field.enumValues !== undefined && !field.enumValues.has(value)) return false;
+      const after = this.scanNumber(p);
+      if (after < 0 || (field.types & (NUMBER | INTEGER)) === 0) return -1;
+      const value = this.number;
+      if ((field.types & NUMBER) === 0 && value % 1 !== 0) return -1;
+      if (value < field.minimum || value > field.maximum) return -1;
+      if (value <= field.exclusiveMinimum || value >= field.exclusiveMaximum) return -1;
+      if (field.enumValues !== undefined && !field.enumValues.has(value)) return -1;
       if (isEventTime) {
         this.eventSeen = true;
         this.eventValue = value;
       }
-      return true;
+      return after;
     }
     if (c === 0x7b) {
-      if (field.object === undefined || isEventTime) return false;
-      return this.scanObject(field.object, depth + 1, -1) !== 0;
+      if (field.object === undefined || isEventTime) return -1;
+      return this.scanObject(field.object, depth + 1, -1, p);
     }
-    if (c === 0x74 && text.startsWith("true", this.pos))
-      return this.literal(field, 4, true, BOOLEAN, isEventTime);
-    if (c === 0x66 && text.startsWith("false", this.pos))
-      return this.literal(field, 5, false, BOOLEAN, isEventTime);
-    if (c === 0x6e && text.startsWith("null", this.pos)) {
-      if (!this.literal(field, 4, null, NULL, false)) return false;
-      if (isEventTime) {
+    if (c === 0x74 && this.sameAt(p, TRUE)) return this.literal(field, p + 4, true, BOOLEAN, isEventTime);
+    if (c === 0x66 && this.sameAt(p, FALSE)) return this.literal(field, p + 5, false, BOOLEAN, isEventTime);
+    if (c === 0x6e && this.sameAt(p, NULL_TEXT)) {
+      const after = this.literal(field, p + 4, null, NULL, false);
+      if (after >= 0 && isEventTime) {
         this.eventSeen = true;
         this.eventValue = null;
       }
-      return true;
+      return after;
     }
-    return false;
-  }
-
-  private literal(
-    field: FieldRule,
-    length: number,
-    value: unknown,
-    type: number,
-    isEventTime: boolean,
-  ): boolean {
-    if ((field.types & type) === 0 || isEventTime) return false;
-    if (field.enumValues !== undefined && !field.enumValues.has(value)) return false;
-    this.pos += length;
-    return true;
+    return -1;
   }
 
   /**
-   * The number at `pos` in JSON's grammar, moving past it; undefined when it is not one or is not finite.
-   * Up to 15 significant digits and no exponent, the value is computed here: an integer below 2^53 divided by
-   * an exact power of ten is correctly rounded, as JSON.parse rounds. Anything else goes through Number().
+   * Whether the character whose byte is at `p` (a string's first, or the last byte of its last) is white
+   * space that trimming removes. A non-ASCII one is decoded: a few Unicode spaces count.
    */
-  private scanNumber(): number | undefined {
-    const text = this.text;
-    const start = this.pos;
-    let p = start;
+  private trimmable(p: number, ascii: boolean): boolean {
+    const c = this.bytes[p]!;
+    if (ascii || c < 0x80) return isTrimmedSpace(c);
+    let first = p;
+    while (first > 0 && (this.bytes[first]! & 0xc0) === 0x80) first--;
+    const text = this.bytes.toString("utf8", first, Math.min(this.end, first + 4));
+    return isTrimmedSpace(text.charCodeAt(0));
+  }
+
+  /** A literal (true, false, null) ending at `after`, if the field allows it. */
+  private literal(
+    field: FieldRule,
+    after: number,
+    value: unknown,
+    type: number,
+    isEventTime: boolean,
+  ): number {
+    if ((field.types & type) === 0 || isEventTime) return -1;
+    if (field.enumValues !== undefined && !field.enumValues.has(value)) return -1;
+    return after;
+  }
+
+  /**
+   * The number at `at` in JSON's grammar, into `number`; -1 when it is not one or is not finite. Up to 15
+   * significant digits and no exponent, the value is computed here: an integer below 2^53 divided by an exact
+   * power of ten is correctly rounded, as JSON.parse rounds. Anything else goes through Number().
+   */
+  private scanNumber(at: number): number {
+    const bytes = this.bytes;
+    const end = this.end;
+    let p = at;
     let negative = false;
-    if (text.charCodeAt(p) === 0x2d) {
+    if (bytes[p] === 0x2d) {
       negative = true;
       p++;
     }
     let mantissa = 0;
     let digits = 0;
     let scale = 0;
-    let c = text.charCodeAt(p);
+    let c = p < end ? bytes[p]! : -1;
     if (c === 0x30) {
-      c = text.charCodeAt(++p);
+      c = ++p < end ? bytes[p]! : -1;
     } else if (c >= 0x31 && c <= 0x39) {
       do {
         mantissa = mantissa * 10 + (c - 0x30);
         digits++;
-        c = text.charCodeAt(++p);
+        c = ++p < end ? bytes[p]! : -1;
       } while (c >= 0x30 && c <= 0x39);
     } else {
-      return undefined;
+      return -1;
     }
     if (c === 0x2e) {
-      c = text.charCodeAt(++p);
-      if (!(c >= 0x30 && c <= 0x39)) return undefined;
+      c = ++p < end ? bytes[p]! : -1;
+      if (!(c >= 0x30 && c <= 0x39)) return -1;
       do {
         mantissa = mantissa * 10 + (c - 0x30);
         if (mantissa !== 0) digits++;
         scale++;
-        c = text.charCodeAt(++p);
+        c = ++p < end ? bytes[p]! : -1;
       } while (c >= 0x30 && c <= 0x39);
     }
     let exact = digits <= 15 && scale <= 22;
     if (c === 0x65 || c === 0x45) {
       exact = false;
-      c = text.charCodeAt(++p);
-      if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++p);
-      if (!(c >= 0x30 && c <= 0x39)) return undefined;
-      do c = text.charCodeAt(++p);
+      c = ++p < end ? bytes[p]! : -1;
+      if (c === 0x2b || c === 0x2d) c = ++p < end ? bytes[p]! : -1;
+      if (!(c >= 0x30 && c <= 0x39)) return -1;
+      do c = ++p < end ? bytes[p]! : -1;
       while (c >= 0x30 && c <= 0x39);
     }
-    this.pos = p;
     if (!exact) {
-      const value = Number(text.slice(start, p));
-      return Number.isFinite(value) ? value : undefined;
+      const value = Number(bytes.toString("latin1", at, p));
+      if (!Number.isFinite(value)) return -1;
+      this.number = value;
+      return p;
     }
     const magnitude = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale]!;
-    return negative ? -magnitude : magnitude;
+    this.number = negative ? -magnitude : magnitude;
+    return p;
+  }
+
+  /** Whether the line holds `part` at `start`. */
+  private sameAt(start: number, part: Uint8Array): boolean {
+    if (start + part.length > this.end) return false;
+    const bytes = this.bytes;
+    for (let i = 0; i < part.length; i++) {
+      if (bytes[start + i] !== part[i]) return false;
+    }
+    return true;
+  }
+
+  /** Unicode code points in the string `bytes[start..end)`: the bytes that do not continue a sequence. */
+  private codePoints(start: number, end: number): number {
+    let n = 0;
+    const bytes = this.bytes;
+    for (let i = start; i < end; i++) if ((bytes[i]! & 0xc0) !== 0x80) n++;
+    return n;
   }
 }
+
+const TRUE = Buffer.from("true");
+const FALSE = Buffer.from("false");
+const NULL_TEXT = Buffer.from("null");
 
 /** 10^0 … 10^22: exactly representable as doubles. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-/** Whether `text` holds `part` at `start` (String.prototype.startsWith with a position is far slower). */
-function sameAt(text: string, start: number, part: string): boolean {
-  for (let i = 0; i < part.length; i++) {
-    if (text.charCodeAt(start + i) !== part.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/** Unicode code points in `text` from `start` to `end`, as ajv counts a string's length. */
-function codePoints(text: string, start: number, end: number): number {
-  let n = end - start;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}

@@ -1,12 +1,13 @@
 /**
  * Reads NDJSON bodies in a worker thread, so the event loop only appends and acknowledges: for a stream with
  * a line check, the body's bytes go to the worker whole (they are bounded by the body limit), which splits,
- * decodes, checks and, for lines the check leaves undecided, parses them (ndjson-check-worker.ts). Back on the
- * event loop only those undecided lines are parsed again (into the records the full path validates); every
- * other line is stored as sent. Errors are the same ApiErrors, naming the same lines. If the worker fails,
+ * checks and, for lines the check leaves undecided, decodes and parses them (ndjson-check-worker.ts), and sends
+ * the body back with its answers. Back on the event loop only those undecided lines are parsed again (into the
+ * records the full path validates); every other line is stored as sent, from the body's bytes. Errors are the same ApiErrors, naming the same lines. If the worker fails,
  * its pending bodies are answered 503 and later ones are read on the event loop.
  */
 import { Worker } from "node:worker_threads";
+import type { RecordText } from "../store/log-batch.js";
 import { ApiError } from "./api-error.js";
 import type { IngestBody, IngestBodyLimits } from "./ingest-body.js";
 import type { CheckedStreamSpec, NdjsonCheckAnswer, NdjsonCheckRequest } from "./ndjson-check-worker.js";
@@ -84,15 +85,7 @@ export class NdjsonCheckPool {
       waiting.reject(new ApiError(status, code, message, details));
       return;
     }
-    const { texts, sizes, checkedEventTimes } = answer;
-    // The worker parsed every undecided line already: parsing it again here cannot fail.
-    const records = new Array<unknown>(texts.length);
-    let anyChecked = false;
-    for (let i = 0; i < texts.length; i++) {
-      if (checkedEventTimes[i] === undefined) records[i] = JSON.parse(texts[i]!);
-      else anyChecked = true;
-    }
-    waiting.resolve(anyChecked ? { records, sizes, texts, checkedEventTimes } : { records, sizes, texts });
+    waiting.resolve(ingestBodyOf(answer));
   }
 
   private failAll(): void {
@@ -101,4 +94,33 @@ export class NdjsonCheckPool {
     }
     this.waiting.clear();
   }
+}
+
+/**
+ * The IngestBody of a worker's answer: lines the check accepted are given as spans of the body (stored from
+ * its bytes); the others are parsed here again (the worker parsed them already: this cannot fail).
+ */
+function ingestBodyOf(answer: Extract<NdjsonCheckAnswer, { body: Uint8Array }>): IngestBody {
+  const { spans, checked, eventTimes, strings } = answer;
+  const body = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+  const n = checked.length;
+  const records = new Array<unknown>(n);
+  const texts = new Array<RecordText>(n);
+  const checkedEventTimes = new Array<number | null | undefined>(n);
+  let anyChecked = false;
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    const start = spans[2 * i]!;
+    const text: RecordText = start >= 0 ? { bytes: body, start, end: spans[2 * i + 1]! } : strings[next++]!;
+    texts[i] = text;
+    if (checked[i] === 1) {
+      anyChecked = true;
+      const time = eventTimes[i]!;
+      checkedEventTimes[i] = Number.isNaN(time) ? null : time;
+    } else {
+      records[i] = JSON.parse(typeof text === "string" ? text : body.toString("utf8", text.start, text.end));
+    }
+  }
+  const sizes = Array.from(answer.sizes);
+  return anyChecked ? { records, sizes, texts, checkedEventTimes } : { records, sizes, texts };
 }

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { ApiError } from "./api-error.js";
-import type { IngestBodyLimits } from "./ingest-body.js";
+import type { IngestBody, IngestBodyLimits } from "./ingest-body.js";
 import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { NdjsonLines } from "./ndjson-lines.js";
 import type { RecordLimits } from "./record-limits.js";
@@ -19,13 +19,24 @@ export interface NdjsonCheckRequest {
   readonly body: Uint8Array;
 }
 
-/** The worker's answer: the body's lines, or its error. */
+/**
+ * The worker's answer: the body's lines, or its error. The lines come as typed arrays (transferred, like the
+ * body, which goes back with them), so the answer costs no object per line to send or receive.
+ */
 export type NdjsonCheckAnswer =
   | {
       readonly id: number;
-      readonly texts: string[];
-      readonly sizes: number[];
-      readonly checkedEventTimes: (number | null | undefined)[];
+      readonly body: Uint8Array;
+      /** Per line: where it lies in the body (start, end), or -1, -1 when its text is in `strings` instead. */
+      readonly spans: Int32Array;
+      /** Per line: its size in bytes. */
+      readonly sizes: Int32Array;
+      /** Per line: 1 when the line check accepted it, else 0. */
+      readonly checked: Uint8Array;
+      /** Per line the line check accepted: its event time (NaN: none). */
+      readonly eventTimes: Float64Array;
+      /** In line order, the texts of lines not given by a span (those the check left undecided, mostly). */
+      readonly strings: string[];
     }
   | {
       readonly id: number;
@@ -50,13 +61,7 @@ parentPort!.on("message", (request: NdjsonCheckRequest) => {
   try {
     const error = lines.push(bytes) ?? lines.end();
     if (error !== undefined) throw error;
-    const body = lines.body();
-    answer = {
-      id: request.id,
-      texts: body.texts!,
-      sizes: body.sizes!,
-      checkedEventTimes: body.checkedEventTimes ?? [],
-    };
+    answer = compactAnswer(request.id, bytes, lines.body());
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError(500, "internal", "reading the body failed");
     answer = {
@@ -69,5 +74,41 @@ parentPort!.on("message", (request: NdjsonCheckRequest) => {
       },
     };
   }
-  parentPort!.postMessage(answer);
+  // The body goes back (transferred, not copied): the accepted lines are stored from its bytes.
+  const transfer =
+    "error" in answer ? [] : [answer.body, answer.spans, answer.sizes, answer.checked, answer.eventTimes];
+  parentPort!.postMessage(
+    answer,
+    transfer.map((array) => array.buffer as ArrayBuffer),
+  );
 });
+
+/** A body's lines as typed arrays over the body; a line held in another buffer goes as a string. */
+function compactAnswer(id: number, body: Buffer, lines: IngestBody): NdjsonCheckAnswer {
+  const texts = lines.texts!;
+  const n = texts.length;
+  const spans = new Int32Array(2 * n);
+  const sizes = new Int32Array(lines.sizes!);
+  const checked = new Uint8Array(n);
+  const eventTimes = new Float64Array(n);
+  const strings: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const text = texts[i]!;
+    const time = lines.checkedEventTimes?.[i];
+    if (time !== undefined) {
+      checked[i] = 1;
+      eventTimes[i] = time ?? Number.NaN;
+    }
+    if (typeof text !== "string" && text.bytes.buffer === body.buffer) {
+      spans[2 * i] = text.bytes.byteOffset - body.byteOffset + text.start;
+      spans[2 * i + 1] = text.bytes.byteOffset - body.byteOffset + text.end;
+    } else {
+      spans[2 * i] = -1;
+      spans[2 * i + 1] = -1;
+      strings.push(
+        typeof text === "string" ? text : Buffer.from(text.bytes).toString("utf8", text.start, text.end),
+      );
+    }
+  }
+  return { id, body, spans, sizes, checked, eventTimes, strings };
+}

@@ -1,12 +1,14 @@
 /**
  * NDJSON records from bytes that arrive in pieces: an HTTP body chunk by chunk, or a WebSocket message whole.
- * Complete lines are decoded (UTF-8, strictly) and parsed as they arrive; the bytes after the last newline
- * wait for the next piece. Blank lines are skipped and a line's trailing `\r` is dropped. Each record keeps its
- * line as sent (`texts`), which the log stores unless cleansing changes the record, and its size for the
- * record size limit. A stream's line check (line-check.ts), when given, accepts plain lines without parsing
- * them. Malformed input is an ApiError naming the line: `malformed_ndjson` (with the line and the index the
- * record would have had), `invalid_utf8`, and `too_many_records` past the records limit.
+ * Complete lines are taken as they arrive; the bytes after the last newline wait for the next piece. Blank
+ * lines are skipped and a line's trailing `\r` is dropped. A stream's line check (line-check.ts), when given,
+ * accepts plain lines from their bytes, which the log then stores as sent; other lines are decoded (UTF-8,
+ * strictly) and parsed. Each record keeps its line (`texts`: the bytes of an accepted line, the text of
+ * another) and its size in bytes for the record size limit. Malformed input is an ApiError naming the line:
+ * `malformed_ndjson` (with the line and the index the record would have had), `invalid_utf8`, and
+ * `too_many_records` past the records limit.
  */
+import type { RecordText } from "../store/log-batch.js";
 import { ApiError } from "./api-error.js";
 import type { IngestBody, IngestBodyLimits } from "./ingest-body.js";
 import type { LineCheck } from "./line-check.js";
@@ -24,7 +26,7 @@ export function tooManyRecords(limit: number, holder: "request" | "message"): Ap
 export class NdjsonLines {
   private readonly records: unknown[] = [];
   private readonly sizes: number[] = [];
-  private readonly texts: string[] = [];
+  private readonly texts: RecordText[] = [];
   /** Per record: its event time when the line check accepted it (null: none), else undefined. */
   private readonly checkedEventTimes: (number | null | undefined)[] = [];
   private anyChecked = false;
@@ -32,8 +34,6 @@ export class NdjsonLines {
   /** Bytes of the line still arriving: the pieces after the last newline seen. */
   private pending: Buffer[] = [];
   private line = 0;
-  /** Lines up to this many UTF-16 units × 3 are surely within the record size limit: no byte count. */
-  private readonly maxCheap: number;
   private readonly maxRecordBytes: number;
 
   constructor(
@@ -42,7 +42,6 @@ export class NdjsonLines {
     private readonly check?: LineCheck,
   ) {
     this.maxRecordBytes = limits.maxRecordBytes ?? Number.POSITIVE_INFINITY;
-    this.maxCheap = limits.maxRecordBytes ?? 0;
   }
 
   /** Takes the lines a piece completes; keeps the bytes after its last newline for the next piece. */
@@ -73,55 +72,43 @@ export class NdjsonLines {
       : { records, sizes, texts };
   }
 
-  /**
-   * Decodes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence) at once; when they
-   * are not valid UTF-8, decodes them one by one, so the error names the line.
-   */
+  /** Takes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence), in order. */
   private takeCompleteLines(bytes: Buffer): ApiError | undefined {
-    let text: string;
-    try {
-      text = this.decoder.decode(bytes);
-    } catch {
-      let start = 0;
-      for (let nl = bytes.indexOf(10); start <= bytes.length; nl = bytes.indexOf(10, start)) {
-        const end = nl < 0 ? bytes.length : nl;
-        let lineText: string;
-        try {
-          lineText = this.decoder.decode(bytes.subarray(start, end));
-        } catch {
-          return new ApiError(400, "invalid_utf8", `line ${this.line + 1}: not valid UTF-8`, {
-            line: this.line + 1,
-          });
-        }
-        const error = this.takeLine(lineText);
-        if (error !== undefined) return error;
-        start = end + 1;
-      }
-      return undefined;
-    }
     let start = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      const error = this.takeLine(text.slice(start, nl));
+    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+      const error = this.takeLine(bytes, start, nl);
       if (error !== undefined) return error;
       start = nl + 1;
     }
-    return this.takeLine(text.slice(start));
+    return this.takeLine(bytes, start, bytes.length);
   }
 
-  private takeLine(text: string): ApiError | undefined {
+  /**
+   * Takes the line `bytes[start..end)`: accepted by the line check as it is, else decoded (strictly) and
+   * parsed. Its size is its UTF-8 bytes.
+   */
+  private takeLine(bytes: Buffer, start: number, end: number): ApiError | undefined {
     this.line++;
-    const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-    // A line starting with "{" is not blank; others are checked.
-    if (line.charCodeAt(0) !== 123 && line.trim() === "") return undefined;
-    // UTF-16 units ≤ UTF-8 bytes ≤ 3 × units: count bytes only for a line that might be long.
-    const size = line.length * 3 <= this.maxCheap ? line.length : Buffer.byteLength(line);
-    const eventTime = this.check !== undefined && size <= this.maxRecordBytes ? this.check(line) : undefined;
+    if (end > start && bytes[end - 1] === 13) end--;
+    const size = end - start;
+    // A line starting with "{" is not blank; others are decoded to be checked.
+    let text: string | undefined;
+    if (start === end || bytes[start] !== 123) {
+      text = this.decode(bytes, start, end);
+      if (text === undefined) return this.invalidUtf8();
+      if (text.trim() === "") return undefined;
+    }
+    const eventTime =
+      this.check !== undefined && size <= this.maxRecordBytes ? this.check(bytes, start, end) : undefined;
     if (eventTime !== undefined) {
       this.records.push(undefined);
+      this.texts.push({ bytes, start, end });
       this.anyChecked = true;
     } else {
+      text ??= this.decode(bytes, start, end);
+      if (text === undefined) return this.invalidUtf8();
       try {
-        this.records.push(JSON.parse(line));
+        this.records.push(JSON.parse(text));
       } catch (error) {
         return new ApiError(
           400,
@@ -130,13 +117,26 @@ export class NdjsonLines {
           { line: this.line, index: this.records.length },
         );
       }
+      this.texts.push(text);
     }
     this.checkedEventTimes.push(eventTime);
-    this.texts.push(line);
     this.sizes.push(size);
     if (this.records.length > this.limits.maxRecordsPerRequest) {
       return tooManyRecords(this.limits.maxRecordsPerRequest, this.holder);
     }
     return undefined;
+  }
+
+  /** The line as text, or undefined when it is not UTF-8. */
+  private decode(bytes: Buffer, start: number, end: number): string | undefined {
+    try {
+      return this.decoder.decode(bytes.subarray(start, end));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private invalidUtf8(): ApiError {
+    return new ApiError(400, "invalid_utf8", `line ${this.line}: not valid UTF-8`, { line: this.line });
   }
 }

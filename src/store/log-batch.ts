@@ -5,6 +5,16 @@
  * the ingest path store the record text it received instead of serialising the parsed record again.
  */
 
+/** A record's JSON text as UTF-8 bytes, `bytes[start..end)`: e.g. an NDJSON line as it was received. */
+export interface Utf8Text {
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A record's JSON text as given to the log: a string, or its UTF-8 bytes. */
+export type RecordText = string | Utf8Text;
+
 /** Records per row at most: a larger append takes several rows, so a read of part of one stays cheap. */
 export const MAX_RECORDS_PER_ROW = 4096;
 
@@ -47,6 +57,57 @@ export function recordSizes(payload: string): number[] {
   const lines = payload.split("\n");
   const ascii = Buffer.byteLength(payload) === payload.length;
   return lines.map((line) => (ascii ? line.length : Buffer.byteLength(line)));
+}
+
+/**
+ * The event times `times[from..to)` as a JSON array in UTF-8 bytes, e.g. `[1714557600000,null,1714557600010]`.
+ * Integers are written digit by digit: `String(n)` of a timestamp in milliseconds, which is no small integer
+ * for V8, costs several times more, and a row holds thousands of them. Other numbers go through `String`.
+ */
+export function eventTimesJson(times: readonly (number | null)[], from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(2 + (to - from) * MAX_NUMBER_CHARS);
+  let at = 0;
+  out[at++] = 0x5b;
+  for (let i = from; i < to; i++) {
+    if (i > from) out[at++] = 0x2c;
+    const t = times[i] ?? null;
+    if (t === null) at += out.write("null", at, "latin1");
+    else if (Number.isSafeInteger(t)) at = writeInteger(out, at, t);
+    else at += out.write(String(t), at, "latin1");
+  }
+  out[at++] = 0x5d;
+  return out.subarray(0, at);
+}
+
+/** The most characters a number takes in JSON, e.g. `-1.2345678901234567e-300`, and a comma. */
+const MAX_NUMBER_CHARS = 25;
+
+/** Writes a safe integer's decimal digits at `at`; returns the position after them. */
+function writeInteger(out: Buffer, at: number, value: number): number {
+  let n = value;
+  if (n < 0) {
+    out[at++] = 0x2d;
+    n = -n;
+  }
+  // Two halves below 10^8 keep the digit arithmetic on small integers.
+  const high = Math.floor(n / 1e8);
+  const low = n - high * 1e8;
+  if (high === 0) return writeDigits(out, at, low, 1);
+  return writeDigits(out, writeDigits(out, at, high, 1), low, 8);
+}
+
+/** Writes `n` (0 ≤ n < 10^8) with at least `width` digits (zeros in front); returns the position after. */
+function writeDigits(out: Buffer, at: number, n: number, width: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
+  if (digits < width) digits = width;
+  let rest = n;
+  for (let k = at + digits - 1; k >= at; k--) {
+    const next = (rest / 10) | 0;
+    out[k] = 0x30 + rest - next * 10;
+    rest = next;
+  }
+  return at + digits;
 }
 
 /** A record's JSON text, or a TypeError naming the stream and record when it has none. */

@@ -125,6 +125,75 @@ describe("StreamLog", () => {
     again.db.close();
   });
 
+  it("stores records given as UTF-8 bytes as sent, whether in one stretch of a buffer or scattered", () => {
+    const { log, db } = openLog();
+    const body = Buffer.from('{"n":0}\n{"n":"é"}\r\n{"n":2}\n{"n":3}');
+    const line = (start: number, end: number) => ({ bytes: body, start, end });
+    // Lines 0, 1 (its \r left out) and 3 of the body, with a record serialised between them.
+    const texts = [line(0, 7), line(8, 18), undefined, line(28, 35)];
+    log.append("b", [undefined, undefined, { n: "x" }, undefined], [1, 2, 3, 4], 1, texts);
+    // One stretch: lines 0 and 1 with the newline between them.
+    const joined = Buffer.from('{"n":0}\n{"n":1}');
+    log.append("b", [undefined, undefined], [5, 6], 1, [
+      { bytes: joined, start: 0, end: 7 },
+      { bytes: joined, start: 8, end: 15 },
+    ]);
+    // One byte apart but not a newline apart: two stretches, joined by a newline.
+    const comma = Buffer.from('{"n":7},{"n":8}');
+    log.append("b", [undefined, undefined], [7, 8], 1, [
+      { bytes: comma, start: 0, end: 7 },
+      { bytes: comma, start: 8, end: 15 },
+    ]);
+    assert.deepEqual(log.read("b", 0, 20).records, [
+      { n: 0 },
+      { n: "é" },
+      { n: "x" },
+      { n: 3 },
+      { n: 0 },
+      { n: 1 },
+      { n: 7 },
+      { n: 8 },
+    ]);
+    assert.deepEqual(log.read("b", 0, 20).eventTimes, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const [info] = log.streams();
+    assert.equal(info!.bytes, 7 + 10 + 9 + 7 + 7 + 7 + 7 + 7, "bytes count the UTF-8 of each record");
+    const types = db.prepare("SELECT DISTINCT typeof(payload), typeof(event_times) FROM log_1").raw().all();
+    assert.deepEqual(types, [["text", "text"]], "bytes are stored as text, readable by SQL's JSON functions");
+    assert.throws(
+      () => log.append("b", [undefined], [1], 1, [{ bytes: body, start: 0, end: 18 }]),
+      /record 0's text must be one non-empty line of JSON/,
+    );
+    assert.throws(() => log.append("b", [undefined], [1], 1, [line(3, 3)]), /one non-empty line/);
+    assert.equal(log.endOffset("b"), 8, "a refused append takes no offset");
+  });
+
+  it("writes event times as JSON exactly as JSON.stringify does", () => {
+    const { log } = openLog();
+    const times: (number | null)[] = [0, -0, 1, -1, 9, 10, 99_999_999, 100_000_000, 100_000_001, null];
+    times.push(
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+      2 ** 53,
+      1.5,
+      -2.25e-7,
+      1e21,
+      1.7976931348623157e308,
+    );
+    const random = (k: number) => Math.floor(Math.sin(k) * 10 ** (k % 16));
+    for (let k = 0; k < 2000; k++) times.push(random(k), Date.UTC(2026, 0, 1) + k * 7919);
+    log.append(
+      "t",
+      times.map(() => ({})),
+      times,
+      1,
+    );
+    const stored = log.read("t", 0, times.length).eventTimes;
+    assert.deepEqual(
+      stored,
+      times.map((t) => (Object.is(t, -0) ? 0 : t)),
+    );
+  });
+
   it("lists streams with offsets, record counts and UTF-8 bytes", () => {
     const { db, log } = openLog();
     log.append("zeta", ["é"], undefined, 0); // "é" in JSON is 4 bytes: quote, two UTF-8 bytes, quote

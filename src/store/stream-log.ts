@@ -18,9 +18,12 @@ import {
   type DecodedBatch,
   decodeBatch,
   encodeRecord,
+  eventTimesJson,
   logTableSql,
   MAX_RECORDS_PER_ROW,
+  type RecordText,
   recordSizes,
+  type Utf8Text,
 } from "./log-batch.js";
 import { upgradeLogFormat } from "./log-format.js";
 
@@ -120,7 +123,7 @@ export class StreamLog {
       records: readonly unknown[],
       eventTimes: readonly (number | null)[] | undefined,
       ingestTime: number,
-      texts: readonly (string | undefined)[] | undefined,
+      texts: readonly (RecordText | undefined)[] | undefined,
     ) => number
   >;
   private readonly onListenerError: (error: unknown) => void;
@@ -154,14 +157,16 @@ export class StreamLog {
    * `log.append("clicks", events, events.map((e) => e.ts), clock.now())` → `{ first: 0, last: 99 }`.
    * `eventTimes` (ms, or null when unknown) runs parallel to `records`; `ingestTime` drives age retention.
    * `texts`, also parallel, may give a record's JSON as received (one line, parsing to a value equal to the
-   * record, e.g. an NDJSON line that cleansing did not change): it is stored instead of serialising the record.
+   * record, e.g. an NDJSON line that cleansing did not change), as a string or as UTF-8 bytes: it is stored
+   * instead of serialising the record. Bytes that follow each other in one buffer, a newline apart, are stored
+   * with one copy.
    */
   append(
     stream: string,
     records: readonly unknown[],
     eventTimes: readonly (number | null)[] | undefined,
     ingestTime: number,
-    texts?: readonly (string | undefined)[],
+    texts?: readonly (RecordText | undefined)[],
   ): AppendedRange {
     if (eventTimes !== undefined && eventTimes.length !== records.length) {
       throw new RangeError(
@@ -402,7 +407,7 @@ export class StreamLog {
     records: readonly unknown[],
     eventTimes: readonly (number | null)[] | undefined,
     ingestTime: number,
-    texts: readonly (string | undefined)[] | undefined,
+    texts: readonly (RecordText | undefined)[] | undefined,
   ): number {
     const registry = this.registryById.get(handle.id)!;
     const first = registry.end_offset;
@@ -411,12 +416,10 @@ export class StreamLog {
     const n = records.length;
     for (let from = 0; from < n; from += MAX_RECORDS_PER_ROW) {
       const to = Math.min(n, from + MAX_RECORDS_PER_ROW);
-      let payload = "";
-      let times = eventTimes === undefined ? undefined : "[";
       let anyTime = false;
       let rowMax: number | null = null;
-      for (let i = from; i < to; i++) {
-        if (eventTimes !== undefined) {
+      if (eventTimes !== undefined) {
+        for (let i = from; i < to; i++) {
           const eventTime = eventTimes[i] ?? null;
           if (eventTime !== null) {
             if (typeof eventTime !== "number" || !Number.isFinite(eventTime)) {
@@ -427,19 +430,12 @@ export class StreamLog {
             anyTime = true;
             if (rowMax === null || eventTime > rowMax) rowMax = eventTime;
           }
-          times += i === from ? String(eventTime) : `,${eventTime}`;
         }
-        let text = texts?.[i];
-        if (text === undefined) text = encodeRecord(stream, records[i], i);
-        else if (text.length === 0 || text.includes("\n")) {
-          throw new RangeError(
-            `append to stream ${JSON.stringify(stream)}: record ${i}'s text must be one non-empty line of JSON`,
-          );
-        }
-        payload = i === from ? text : `${payload}\n${text}`;
       }
+      const payload = rowPayload(stream, records, texts, from, to);
       if (rowMax !== null && (runningMax === null || rowMax > runningMax)) runningMax = rowMax;
-      const bytes = Buffer.byteLength(payload) - (to - from - 1);
+      const bytes =
+        (typeof payload === "string" ? Buffer.byteLength(payload) : payload.length) - (to - from - 1);
       totalBytes += bytes;
       handle.insert.run(
         first + from,
@@ -448,7 +444,7 @@ export class StreamLog {
         rowMax,
         runningMax,
         bytes,
-        anyTime ? `${times}]` : null,
+        anyTime ? eventTimesJson(eventTimes!, from, to) : null,
         payload,
       );
     }
@@ -485,7 +481,8 @@ export class StreamLog {
     const db = this.db;
     return {
       id,
-      insert: db.prepare(`INSERT INTO ${t} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      // Event times and payload may come as UTF-8 bytes: the casts store them as the TEXT they are.
+      insert: db.prepare(`INSERT INTO ${t} VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT))`),
       rowStartAt: db.prepare(`SELECT max(first_offset) FROM ${t} WHERE first_offset <= ?`).pluck(),
       rowsFrom: db
         .prepare(
@@ -515,4 +512,76 @@ export class StreamLog {
       cached: undefined,
     };
   }
+}
+
+/**
+ * The payload of one row: records `from..to` as JSON lines. A string when every record is text or serialised;
+ * bytes when some come as bytes — the records' own bytes when they are all one stretch of a buffer (lines of
+ * one body), else a buffer they are copied into, a stretch at a time.
+ */
+function rowPayload(
+  stream: string,
+  records: readonly unknown[],
+  texts: readonly (RecordText | undefined)[] | undefined,
+  from: number,
+  to: number,
+): string | Uint8Array {
+  const parts: (string | Utf8Text)[] = [];
+  let anyBytes = false;
+  for (let i = from; i < to; i++) {
+    const text = texts?.[i];
+    if (text === undefined) {
+      parts.push(encodeRecord(stream, records[i], i));
+      continue;
+    }
+    if (typeof text === "string" ? text.length === 0 || text.includes("\n") : !isOneLine(text)) {
+      throw new RangeError(
+        `append to stream ${JSON.stringify(stream)}: record ${i}'s text must be one non-empty line of JSON`,
+      );
+    }
+    if (typeof text === "string") {
+      parts.push(text);
+      continue;
+    }
+    anyBytes = true;
+    const last = parts[parts.length - 1];
+    // The line right after the last one in the same buffer, a newline between: the stretch grows.
+    if (
+      last !== undefined &&
+      typeof last !== "string" &&
+      last.bytes === text.bytes &&
+      text.start === last.end + 1 &&
+      text.bytes[last.end] === 10
+    ) {
+      parts[parts.length - 1] = { bytes: last.bytes, start: last.start, end: text.end };
+    } else {
+      parts.push(text);
+    }
+  }
+  if (!anyBytes) return parts.join("\n");
+  if (parts.length === 1) {
+    const only = parts[0] as Utf8Text;
+    return only.bytes.subarray(only.start, only.end);
+  }
+  let size = parts.length - 1;
+  for (const part of parts)
+    size += typeof part === "string" ? Buffer.byteLength(part) : part.end - part.start;
+  const payload = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const part of parts) {
+    if (at > 0) payload[at++] = 10;
+    if (typeof part === "string") at += payload.write(part, at);
+    else {
+      payload.set(part.bytes.subarray(part.start, part.end), at);
+      at += part.end - part.start;
+    }
+  }
+  return payload;
+}
+
+/** Whether bytes hold one non-empty line: no newline within them. */
+function isOneLine(text: Utf8Text): boolean {
+  if (text.end <= text.start) return false;
+  const newline = text.bytes.indexOf(10, text.start);
+  return newline < 0 || newline >= text.end;
 }
