@@ -34,11 +34,16 @@ export function streamLogSource<T>(
       let next =
         typeof context.resumeFrom === "number" ? context.resumeFrom : startOffset(log, stream, options.from);
       let wake: (() => void) | undefined;
+      let closed = false;
       const unsubscribe = log.onAppend((event) => {
         if (event.stream !== stream || wake === undefined) return;
         const w = wake;
         wake = undefined;
-        w();
+        // Not now, inside the append: the appender finishes first (an ingest request is answered before the
+        // batch is read back and processed, so its acknowledgement never waits for the pipeline).
+        setImmediate(() => {
+          if (!closed) w();
+        });
       });
       const until = options.until ?? Number.POSITIVE_INFINITY;
       const readBatch = (): SourceBatch<T> | null | undefined => {
@@ -75,6 +80,7 @@ export function streamLogSource<T>(
         close: () => {
           // A pending read must not touch the log once the reader is closed (the store may close next).
           wake = undefined;
+          closed = true;
           unsubscribe();
         },
       };
