@@ -17,13 +17,12 @@ import {
   type BatchRow,
   type DecodedBatch,
   decodeBatch,
-  encodeRecord,
   eventTimesJson,
   logTableSql,
   MAX_RECORDS_PER_ROW,
   type RecordText,
   recordSizes,
-  type Utf8Text,
+  rowPayload,
 } from "./log-batch.js";
 import { upgradeLogFormat } from "./log-format.js";
 
@@ -512,76 +511,4 @@ export class StreamLog {
       cached: undefined,
     };
   }
-}
-
-/**
- * The payload of one row: records `from..to` as JSON lines. A string when every record is text or serialised;
- * bytes when some come as bytes — the records' own bytes when they are all one stretch of a buffer (lines of
- * one body), else a buffer they are copied into, a stretch at a time.
- */
-function rowPayload(
-  stream: string,
-  records: readonly unknown[],
-  texts: readonly (RecordText | undefined)[] | undefined,
-  from: number,
-  to: number,
-): string | Uint8Array {
-  const parts: (string | Utf8Text)[] = [];
-  let anyBytes = false;
-  for (let i = from; i < to; i++) {
-    const text = texts?.[i];
-    if (text === undefined) {
-      parts.push(encodeRecord(stream, records[i], i));
-      continue;
-    }
-    if (typeof text === "string" ? text.length === 0 || text.includes("\n") : !isOneLine(text)) {
-      throw new RangeError(
-        `append to stream ${JSON.stringify(stream)}: record ${i}'s text must be one non-empty line of JSON`,
-      );
-    }
-    if (typeof text === "string") {
-      parts.push(text);
-      continue;
-    }
-    anyBytes = true;
-    const last = parts[parts.length - 1];
-    // The line right after the last one in the same buffer, a newline between: the stretch grows.
-    if (
-      last !== undefined &&
-      typeof last !== "string" &&
-      last.bytes === text.bytes &&
-      text.start === last.end + 1 &&
-      text.bytes[last.end] === 10
-    ) {
-      parts[parts.length - 1] = { bytes: last.bytes, start: last.start, end: text.end };
-    } else {
-      parts.push(text);
-    }
-  }
-  if (!anyBytes) return parts.join("\n");
-  if (parts.length === 1) {
-    const only = parts[0] as Utf8Text;
-    return only.bytes.subarray(only.start, only.end);
-  }
-  let size = parts.length - 1;
-  for (const part of parts)
-    size += typeof part === "string" ? Buffer.byteLength(part) : part.end - part.start;
-  const payload = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const part of parts) {
-    if (at > 0) payload[at++] = 10;
-    if (typeof part === "string") at += payload.write(part, at);
-    else {
-      payload.set(part.bytes.subarray(part.start, part.end), at);
-      at += part.end - part.start;
-    }
-  }
-  return payload;
-}
-
-/** Whether bytes hold one non-empty line: no newline within them. */
-function isOneLine(text: Utf8Text): boolean {
-  if (text.end <= text.start) return false;
-  const newline = text.bytes.indexOf(10, text.start);
-  return newline < 0 || newline >= text.end;
 }
