@@ -1,8 +1,9 @@
 /**
  * Reading an ingest request's body into records. `application/json` takes one object or an array of them;
- * `application/x-ndjson` is parsed line by line as it arrives, so the raw body is never held whole — except
- * for a stream with a line check, whose body is gathered (up to the body limit) and read in a worker thread
- * (ndjson-check-pool.ts), so the event loop only appends and answers. Both
+ * `application/x-ndjson` is read line by line as it arrives, never gathered first (only what will be stored is
+ * kept: accepted lines as their bytes, other records parsed) — except, with `ndjsonWorker`, for a stream with a
+ * line check, whose body is gathered (up to the body limit) and read in a worker thread (ndjson-check-pool.ts),
+ * so the event loop only appends and answers. Both
  * enforce the body limit (413), a records-per-request limit (413) and UTF-8 (400), and name the line or
  * position of malformed input (400). Any other content type is left unregistered, so Fastify answers 415.
  */

@@ -56,7 +56,7 @@ export interface ServerOptions extends IngestAdmissionOptions {
   readonly recordLimits?: Partial<RecordLimits>;
   /**
    * Read NDJSON bodies of streams with a line check in a worker thread (default false: read on the event loop
-   * as they arrive, never holding a body whole). True gathers each body (up to `bodyLimit`) and hands it to
+   * as they arrive, never gathered first). True gathers each body (up to `bodyLimit`) and hands it to
    * one worker: faster when a core is idle (see docs/decisions.md), slower on a saturated machine.
    */
   readonly ndjsonWorker?: boolean;
