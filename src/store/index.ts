@@ -65,8 +65,9 @@ export class EmbeddedStore {
   readonly views: ViewStore;
   private readonly pipelines = new Map<string, PipelineWriters>();
   private ingestionLedger: SqliteDeadLetterLedger | undefined;
-  /** Moves the ingest log's WAL into log.db off the appending thread. */
+  /** Move each file's WAL into the file off the event loop (log.db: appends; state.db: checkpoint commits). */
   private readonly logCheckpointer: WalCheckpointer;
+  private readonly stateCheckpointer: WalCheckpointer;
 
   constructor(dir: string, options: EmbeddedStoreOptions = {}) {
     this.dir = dir;
@@ -82,6 +83,7 @@ export class EmbeddedStore {
     this.log = new StreamLog(this.logDb);
     this.replays = new DeadLetterReplays(this.logDb, this.log);
     this.logCheckpointer = new WalCheckpointer(this.logDb, this.durability);
+    this.stateCheckpointer = new WalCheckpointer(this.stateDb, this.durability);
     this.checkpoints = new CheckpointStore(this.stateDb);
     this.views = new ViewStore(this.stateDb);
     this.deadLetters(); // creates the ledger's table, so replays a crash left unmarked can be marked now
@@ -161,6 +163,7 @@ export class EmbeddedStore {
   close(): void {
     this.pipelines.clear();
     this.logCheckpointer.close();
+    this.stateCheckpointer.close();
     this.logDb.close();
     this.stateDb.close();
   }

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { EmbeddedStore } from "./index.js";
-import { storePaths } from "./sqlite-database.js";
+import { openDatabase, storePaths } from "./sqlite-database.js";
+import { StreamLog } from "./stream-log.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 const root = mkdtempSync(join(tmpdir(), "sluice-wal-checkpointer-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -26,5 +28,40 @@ describe("WalCheckpointer", () => {
     const again = new EmbeddedStore(dir);
     assert.equal(again.log.read("s", 0, 20_000).records.length, 10_000);
     again.close();
+  });
+
+  it("keeps the log near its backstop under steady appends, and every record", async () => {
+    const dir = join(root, "b");
+    const db = openDatabase(storePaths(dir).log, "process");
+    const log = new StreamLog(db);
+    const checkpointer = new WalCheckpointer(db, "process", { intervalMs: 5, backstopBytes: 2_000_000 });
+    const records = Array.from({ length: 200 }, (_, i) => ({ i, pad: "x".repeat(200) }));
+    for (let b = 0; b < 200; b++) {
+      log.append("s", records, undefined, 0);
+      if (b % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    // 200 appends of ~44 KB: ~9 MB went through a log that starts over at 2 MB.
+    const wal = statSync(`${storePaths(dir).log}-wal`).size;
+    assert.ok(wal < 4_000_000, `the log grew to ${wal} bytes`);
+    assert.equal(log.read("s", 0, 50_000).records.length, 40_000);
+    checkpointer.close();
+    db.close();
+  });
+
+  it("checkpoints state.db in the background too", async () => {
+    const dir = join(root, "c");
+    const store = new EmbeddedStore(dir);
+    const views = store.viewWriter("p");
+    for (let id = 1; id <= 40; id++) {
+      for (let k = 0; k < 100; k++) views.upsert("v", `k${id}-${k}`, { pad: "y".repeat(200) }, 0);
+      store.commitCheckpoint("p", { id, sources: { in: id }, steps: {} }, 0);
+    }
+    const path = storePaths(dir).state;
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size < 800_000) {
+      assert.ok(Date.now() < deadline, `state.db is still ${statSync(path).size} bytes: no checkpoint ran`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    store.close();
   });
 });

@@ -1,20 +1,24 @@
 /**
  * Checkpoints a WAL-mode SQLite file from a worker thread: copying the write-ahead log into the database file
- * (and syncing both) then runs beside the connection that appends, instead of stalling it on every commit that
+ * (and syncing both) then runs beside the connection that writes, instead of stalling it on every commit that
  * crosses SQLite's automatic threshold. Checkpoints are PASSIVE: they never block a writer or a reader. The
- * appending connection keeps a far higher automatic threshold as a backstop, in case the worker falls behind.
- * Durability is untouched: a commit is durable in the log itself; the checkpoint only moves it.
+ * writing connection keeps a far higher automatic threshold as a backstop: under steady writes it is what lets
+ * the log start over (see wal-checkpoint-worker.ts), and the worker keeps that cheap. Used for log.db (appends)
+ * and state.db (checkpoint commits). Durability is untouched: a commit is durable in the log itself; the
+ * checkpoint only moves it.
  */
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import type { Durability } from "./sqlite-database.js";
 
-/** Pages the appending connection lets the log grow to before checkpointing itself (64 MiB at 4 KiB pages). */
-const BACKSTOP_PAGES = 16_384;
+/** How large the writing connection lets the log grow before checkpointing itself. */
+const BACKSTOP_BYTES = 64 * 1024 * 1024;
 
 export interface WalCheckpointerOptions {
   /** Milliseconds between checkpoints (default 50). */
   readonly intervalMs?: number;
+  /** Log size in bytes at which the writing connection checkpoints itself (default 64 MiB). */
+  readonly backstopBytes?: number;
 }
 
 /** A worker checkpointing one database file, e.g. `const c = new WalCheckpointer(store.logDb, "process")`. */
@@ -22,9 +26,17 @@ export class WalCheckpointer {
   private readonly worker: Worker;
 
   constructor(db: Database.Database, durability: Durability, options: WalCheckpointerOptions = {}) {
-    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    const pageSize = db.pragma("page_size", { simple: true }) as number;
+    const backstopBytes = options.backstopBytes ?? BACKSTOP_BYTES;
+    db.pragma(`wal_autocheckpoint = ${Math.ceil(backstopBytes / pageSize)}`);
     this.worker = new Worker(new URL("./wal-checkpoint-worker.js", import.meta.url), {
-      workerData: { path: db.name, durability, intervalMs: options.intervalMs ?? 50 },
+      workerData: {
+        path: db.name,
+        durability,
+        intervalMs: options.intervalMs ?? 50,
+        // Past half the backstop the worker keeps the log and the file synced, for the backstop to find.
+        syncBytes: backstopBytes / 2,
+      },
     });
     // A failed worker only means the backstop checkpoints instead.
     this.worker.on("error", () => db.open && db.pragma("wal_autocheckpoint = 1000"));
