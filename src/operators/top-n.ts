@@ -2,8 +2,9 @@
  * topN: per window, the `n` rows of a window aggregate's output with the highest (or lowest) score, ranked
  * 1..n. Rows are gathered per window (an update for the same key replaces the earlier row) and ranked once
  * the watermark reaches the window's end; rows arriving later, within `allowedLateness`, re-rank the window.
- * A row's score is taken once, when it arrives: a row on which `by` throws goes to the dead-letter ledger as
- * `failed` and is not ranked; the window's other rows are.
+ * A row's score is taken once, when it arrives: a row on which `by` throws, or returns something that cannot
+ * be ranked (NaN, or not a number), goes to the dead-letter ledger as `failed` and is not ranked; the window's
+ * other rows are.
  */
 import type { Batch } from "../core/batch.js";
 import type { Collector, Operator, OperatorContext } from "../runtime/operator.js";
@@ -71,6 +72,10 @@ export class TopNOperator<R extends WindowedRow> implements Operator<R, R & { ra
       let score: number;
       try {
         score = by(row);
+        // NaN compares with nothing: ranked, it would leave the order to the sort's whims.
+        if (typeof score !== "number" || Number.isNaN(score)) {
+          throw new TypeError(`topN's score must be a number to rank by, got ${String(score)}`);
+        }
       } catch (error) {
         this.context.deadLetter("failed", row, batch.times[i]!, error);
         continue;

@@ -171,7 +171,7 @@ test("a record that fails does not open, extend or merge a session", () => {
   );
 });
 
-test("a window row on which topN's score throws is dead-lettered as failed; the others are ranked", async () => {
+test("a window row on which topN's score throws or is NaN is dead-lettered as failed; the others are ranked", async () => {
   interface Click {
     page: string;
     ts: number;
@@ -183,6 +183,9 @@ test("a window row on which topN's score throws is dead-lettered as failed; the 
     { page: "/c", ts: 400 },
     { page: "/c", ts: 500 },
     { page: "/c", ts: 600 },
+    { page: "/d", ts: 700 },
+    { page: "/d", ts: 800 },
+    { page: "/d", ts: 900 },
   ];
   const p = new Pipeline("top-pages");
   const out = collect<{ key: string; n: number; rank: number }>();
@@ -196,7 +199,7 @@ test("a window row on which topN's score throws is dead-lettered as failed; the 
       {
         by: (r) => {
           if (r.key === "/c") throw new Error("no score for /c");
-          return r.n;
+          return r.key === "/d" ? Number.NaN : r.n;
         },
       },
       { id: "top" },
@@ -213,6 +216,9 @@ test("a window row on which topN's score throws is dead-lettered as failed; the 
   );
   assert.deepEqual(
     deadLetters.entries.map((d) => [d.stepId, d.reason, (d.record as { key: string }).key, d.time, d.error]),
-    [["top", "failed", "/c", 999, "no score for /c"]],
+    [
+      ["top", "failed", "/c", 999, "no score for /c"],
+      ["top", "failed", "/d", 999, "topN's score must be a number to rank by, got NaN"],
+    ],
   );
 });
