@@ -10,28 +10,68 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { WorkerState } from "./wal-checkpointer.js";
 
-const { path, durability, intervalMs, syncBytes } = workerData as {
+const { path, durability, intervalMs, syncBytes, state } = workerData as {
   path: string;
   durability: "process" | "machine";
   intervalMs: number;
   syncBytes: number;
+  /** The worker's lifecycle, shared with WalCheckpointer (wal-checkpointer.ts). */
+  state: SharedArrayBuffer;
 };
-const db = new Database(path, { fileMustExist: true });
-db.pragma(durability === "machine" ? "synchronous = FULL" : "synchronous = NORMAL");
-const pageSize = db.pragma("page_size", { simple: true }) as number;
-const file = openSync(path, "r");
-const timer = setInterval(() => {
+const lifecycle = new Int32Array(state);
+
+/** Marks the worker closed, for WalCheckpointer.close() waiting on it. */
+function closed(): void {
+  Atomics.store(lifecycle, 0, WorkerState.Closed);
+  Atomics.notify(lifecycle, 0);
+}
+
+// The store may have been closed before this worker got this far: then it must not open the file (opening
+// would create the log's files again, in a directory that may be being removed).
+if (Atomics.compareExchange(lifecycle, 0, WorkerState.Starting, WorkerState.Open) !== WorkerState.Starting) {
+  closed();
+  parentPort!.close();
+} else {
+  run();
+}
+
+function run(): void {
+  let db: Database.Database;
+  let file: number;
   try {
-    const [result] = db.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
-    if (result !== undefined && result.log * pageSize > syncBytes) syncAndCheckpoint();
-  } catch {
-    // Busy or closing: the next tick tries again.
+    db = new Database(path, { fileMustExist: true });
+    db.pragma(durability === "machine" ? "synchronous = FULL" : "synchronous = NORMAL");
+    file = openSync(path, "r");
+  } catch (error) {
+    closed();
+    throw error;
   }
-}, intervalMs);
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  const timer = setInterval(() => {
+    try {
+      const [result] = db.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
+      if (result !== undefined && result.log * pageSize > syncBytes) syncAndCheckpoint(db, file);
+    } catch {
+      // Busy or closing: the next tick tries again.
+    }
+  }, intervalMs);
+  parentPort!.on("message", (message) => {
+    if (message !== "close") return;
+    clearInterval(timer);
+    try {
+      db.close();
+      closeSync(file);
+    } finally {
+      closed();
+      parentPort!.close();
+    }
+  });
+}
 
 /** Syncs the log and the file (slow, and the writer goes on meanwhile), then copies what came in since. */
-function syncAndCheckpoint(): void {
+function syncAndCheckpoint(db: Database.Database, file: number): void {
   syncFile(`${path}-wal`);
   fsyncSync(file);
   db.pragma("wal_checkpoint(PASSIVE)");
@@ -46,11 +86,3 @@ function syncFile(name: string): void {
     closeSync(fd);
   }
 }
-
-parentPort!.on("message", (message) => {
-  if (message !== "close") return;
-  clearInterval(timer);
-  db.close();
-  closeSync(file);
-  parentPort!.close();
-});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -63,5 +63,31 @@ describe("WalCheckpointer", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     store.close();
+  });
+
+  it("touches no file once the store is closed, even when closed right after opening", async () => {
+    for (let i = 0; i < 20; i++) {
+      const dir = join(root, `quick-${i}`);
+      const store = new EmbeddedStore(dir);
+      if (i % 2 === 1) store.log.append("s", [{ i }], undefined, 0);
+      store.close();
+      rmSync(dir, { recursive: true });
+    }
+    // A worker that opened its connection late would have created the files again by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 20; i++) assert.equal(existsSync(join(root, `quick-${i}`)), false);
+  });
+
+  it("has closed the worker's connection when close returns, so the store's last close removes the logs", async () => {
+    const dir = join(root, "d");
+    const store = new EmbeddedStore(dir);
+    store.log.append("s", [{ i: 1 }], undefined, 0);
+    // Long enough for both workers to have opened their connections.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    store.close();
+    const { log, state } = storePaths(dir);
+    for (const file of [`${log}-wal`, `${log}-shm`, `${state}-wal`, `${state}-shm`]) {
+      assert.equal(existsSync(file), false, `${file} is still there: a worker's connection outlived close()`);
+    }
   });
 });

@@ -14,6 +14,12 @@ import type { Durability } from "./sqlite-database.js";
 /** How large the writing connection lets the log grow before checkpointing itself. */
 const BACKSTOP_BYTES = 64 * 1024 * 1024;
 
+/** Where a checkpoint worker is in its life (an Int32 shared with it). */
+export const WorkerState = { Starting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+
+/** How long `close()` waits for the worker to close its connection (it may be in the middle of a sync). */
+const CLOSE_TIMEOUT_MS = 5000;
+
 export interface WalCheckpointerOptions {
   /** Milliseconds between checkpoints (default 50). */
   readonly intervalMs?: number;
@@ -24,6 +30,7 @@ export interface WalCheckpointerOptions {
 /** A worker checkpointing one database file, e.g. `const c = new WalCheckpointer(store.logDb, "process")`. */
 export class WalCheckpointer {
   private readonly worker: Worker;
+  private readonly state = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(db: Database.Database, durability: Durability, options: WalCheckpointerOptions = {}) {
     const pageSize = db.pragma("page_size", { simple: true }) as number;
@@ -36,6 +43,7 @@ export class WalCheckpointer {
         intervalMs: options.intervalMs ?? 50,
         // Past half the backstop the worker keeps the log and the file synced, for the backstop to find.
         syncBytes: backstopBytes / 2,
+        state: this.state.buffer,
       },
     });
     // A failed worker only means the backstop checkpoints instead.
@@ -43,8 +51,27 @@ export class WalCheckpointer {
     this.worker.unref();
   }
 
-  /** Stops the worker (it closes its connection); the caller then closes its own. */
+  /**
+   * Stops the worker and waits until it closed its connection (or, if it has not opened one yet, until it
+   * never will): once this returns, nothing of the worker touches the files, and the caller closes its own
+   * connection and may remove them.
+   */
   close(): void {
+    const { state } = this;
+    if (
+      Atomics.compareExchange(state, 0, WorkerState.Starting, WorkerState.Closed) === WorkerState.Starting
+    ) {
+      void this.worker.terminate();
+      return;
+    }
+    Atomics.compareExchange(state, 0, WorkerState.Open, WorkerState.Closing);
     this.worker.postMessage("close");
+    const deadline = Date.now() + CLOSE_TIMEOUT_MS;
+    for (let now = Date.now(); now < deadline; now = Date.now()) {
+      const current = Atomics.load(state, 0);
+      if (current === WorkerState.Closed) return;
+      Atomics.wait(state, 0, current, deadline - now);
+    }
+    void this.worker.terminate();
   }
 }
