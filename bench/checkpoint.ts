@@ -19,9 +19,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { Pipeline } from "../src/dataflow/pipeline.js";
 import type { Sink } from "../src/sinks/sink.js";
+import { readCommandLine } from "./command-line.js";
 
 const V8_FLAGS = ["--max-semi-space-size=64"];
 const RECOVERY_PIPELINE = "bench-recovery";
@@ -401,21 +401,36 @@ const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const kb = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
 
-const { values } = parseArgs({
-  options: {
-    events: { type: "string", default: "10000000" },
-    queries: { type: "string", default: "q5,q8" },
-    repeat: { type: "string", default: "3" },
-    keys: { type: "string", default: "1000000" },
-    recoveries: { type: "string", default: "3" },
-    "skip-throughput": { type: "boolean", default: false },
-    "skip-recovery": { type: "boolean", default: false },
-    profile: { type: "boolean", default: false },
-    child: { type: "string" },
-    query: { type: "string" },
-    checkpoints: { type: "string" },
-    data: { type: "string" },
-  },
+const HELP = `npm run bench:checkpoint -- [options]
+
+What durable checkpoints cost (Nexmark throughput with checkpoints every second against none, and each
+commit's duration and bytes), and how fast a job killed with SIGKILL comes back. Writes
+bench/results/checkpoint.json.
+
+  --events N          Nexmark events per throughput run (default 10000000)
+  --queries LIST      queries to run (default q5,q8)
+  --repeat K          runs per query and mode, interleaved; the best is reported (default 3)
+  --keys N            keys the recovery job holds (default 1000000)
+  --recoveries K      kill-and-resume rounds (default 3)
+  --skip-throughput   only measure recovery
+  --skip-recovery     only measure throughput
+  --profile           run the children with --cpu-prof (profiles written to bench/results/)
+  --help              this text
+`;
+
+const values = readCommandLine(HELP, {
+  events: { type: "string", default: "10000000" },
+  queries: { type: "string", default: "q5,q8" },
+  repeat: { type: "string", default: "3" },
+  keys: { type: "string", default: "1000000" },
+  recoveries: { type: "string", default: "3" },
+  "skip-throughput": { type: "boolean", default: false },
+  "skip-recovery": { type: "boolean", default: false },
+  profile: { type: "boolean", default: false },
+  child: { type: "string" },
+  query: { type: "string" },
+  checkpoints: { type: "string" },
+  data: { type: "string" },
 });
 const events = Number(values.events);
 const keys = Number(values.keys);

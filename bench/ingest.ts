@@ -20,10 +20,10 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import type { RunningPipeline } from "../src/server/running-pipeline.js";
 import type { JsonSchema } from "../src/server/stream-definition.js";
+import { readCommandLine, usageError } from "./command-line.js";
 
 const STREAM = "events";
 const VIEW = "batch_latency";
@@ -541,29 +541,25 @@ async function endToEndRun(
 
 // ---- main ----
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "4" },
-    batch: { type: "string", default: "1000" },
-    shape: { type: "string", default: "sensor" },
-    durability: { type: "string", default: "process" },
-    repeat: { type: "string", default: "1" },
-    e2e: { type: "boolean", default: false },
-    rate: { type: "string", default: "50000" },
-    intervals: { type: "string", default: "5,10,20,50" },
-    json: { type: "boolean", default: false },
-    profile: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-    serve: { type: "boolean", default: false },
-    "ndjson-worker": { type: "boolean", default: false },
-    interval: { type: "string" },
-  },
+const values = readCommandLine(HELP, {
+  duration: { type: "string", default: "10" },
+  connections: { type: "string", default: "4" },
+  batch: { type: "string", default: "1000" },
+  shape: { type: "string", default: "sensor" },
+  durability: { type: "string", default: "process" },
+  repeat: { type: "string", default: "1" },
+  e2e: { type: "boolean", default: false },
+  rate: { type: "string", default: "50000" },
+  intervals: { type: "string", default: "5,10,20,50" },
+  json: { type: "boolean", default: false },
+  profile: { type: "boolean", default: false },
+  serve: { type: "boolean", default: false },
+  "ndjson-worker": { type: "boolean", default: false },
+  interval: { type: "string" },
 });
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\n\n${HELP}`);
-  process.exit(2);
+  return usageError(message, HELP);
 }
 
 function positive(name: string, text: string): number {
@@ -576,9 +572,7 @@ function positive(name: string, text: string): number {
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-if (values.help) {
-  process.stdout.write(HELP);
-} else if (values.serve) {
+if (values.serve) {
   await serve({
     shape: values.shape,
     durability: values.durability as "process" | "machine",

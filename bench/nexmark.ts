@@ -9,11 +9,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { NexmarkGenerator } from "../src/nexmark/generator.js";
 import type { NexmarkEvent } from "../src/nexmark/model.js";
 import { NEXMARK_QUERIES } from "../src/nexmark/queries/index.js";
 import { runNexmarkQuery } from "../src/nexmark/run-query.js";
+import { readCommandLine } from "./command-line.js";
 
 const V8_FLAGS = ["--max-semi-space-size=64"];
 
@@ -53,21 +53,23 @@ async function child(name: string, events: number): Promise<Figure> {
   return { name, events, rows: r.rows, seconds: r.seconds, eventsPerSecond: r.eventsPerSecond };
 }
 
-const { values } = parseArgs({
-  options: {
-    events: { type: "string", default: "5000000" },
-    queries: { type: "string", default: ["generator", ...Object.keys(NEXMARK_QUERIES)].join(",") },
-    repeat: { type: "string", default: "1" },
-    child: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const HELP = `npm run bench:nexmark -- [options]
+
+Events/s of every Nexmark query in-process over the in-process generator, and of the generator alone; each
+query in its own Node process after a warm-up run. Writes bench/results/nexmark.json.
+
+  --events N        events per run (default 5000000)
+  --queries LIST    what to run (default generator,${Object.keys(NEXMARK_QUERIES).join(",")})
+  --repeat K        runs of each, interleaved; best and all runs reported (default 1)
+  --help            this text
+`;
+
+const values = readCommandLine(HELP, {
+  events: { type: "string", default: "5000000" },
+  queries: { type: "string", default: ["generator", ...Object.keys(NEXMARK_QUERIES)].join(",") },
+  repeat: { type: "string", default: "1" },
+  child: { type: "string" },
 });
-if (values.help) {
-  process.stdout.write(
-    "Usage: npm run bench:nexmark -- [--events N (default 5000000)] [--queries generator,q0,...] [--repeat K]\n",
-  );
-  process.exit(0);
-}
 const events = Number(values.events);
 
 if (values.child !== undefined) {
