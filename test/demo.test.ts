@@ -4,7 +4,6 @@
  * lag and dead letters, and Ctrl-C stops it cleanly; with --tls-cert/--tls-key all of it runs over HTTPS.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
@@ -12,9 +11,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startSluice } from "../src/cli/cli-test-process.js";
 import { runDemo } from "../src/cli/demo.js";
 
-const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
 const TLS_FIXTURES = fileURLToPath(new URL("../../test/fixtures/tls/", import.meta.url));
 const CERT_FILE = join(TLS_FIXTURES, "localhost-cert.pem");
 const KEY_FILE = join(TLS_FIXTURES, "localhost-key.pem");
@@ -74,28 +73,9 @@ describe("sluice demo", () => {
   it("serves every example's views within seconds, dead-letters invalid and late records, and stops on Ctrl-C", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-demo-test-"));
     const data = join(dir, "data");
-    const child = spawn(
-      process.execPath,
-      [SLUICE, "demo", "--port", "0", "--data", data, "--seconds", "60"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const sluice = startSluice(["demo", "--port", "0", "--data", data, "--seconds", "60"]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let stdout = "";
-        child.stdout.on("data", (d: Buffer) => {
-          stdout += d.toString();
-          const m = /^Dashboard: (http:\/\/\S+)\/$/m.exec(stdout);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then(() => reject(new Error(`demo exited before listening: ${stderr}`)));
-      });
+      const [, url] = await sluice.waitFor("stdout", /^Dashboard: (http:\/\/\S+)\/$/m);
       const started = Date.now();
 
       let ready = 0;
@@ -132,60 +112,35 @@ describe("sluice demo", () => {
       // A status line every 5 s: the ingest rate, the lag and the dead letters.
       const status =
         /^\[status\] \d+ events\/s accepted .* · lag \d+ records · DLQ \d+ \(invalid \d+, late \d+\)/m;
-      while (!status.test(stderr) && Date.now() - started < 30_000) await sleep(250);
-      assert.match(stderr, status);
+      await sluice.waitFor("stderr", status, Math.max(0, 30_000 - (Date.now() - started)));
 
-      child.kill("SIGINT");
-      assert.equal(await exited, 0, stderr);
-      assert.match(stderr, /stopping/);
+      assert.equal(await sluice.stop("SIGINT"), 0, sluice.stderr());
+      assert.match(sluice.stderr(), /stopping/);
       assert.ok(existsSync(join(data, "state.db")), "--data keeps the store");
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await sluice.stop("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("serves HTTPS with --tls-cert/--tls-key: its generators post over HTTPS and a view fills; JSON request logs with --log-format json", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        SLUICE,
-        "demo",
-        "--port",
-        "0",
-        "--tls-cert",
-        CERT_FILE,
-        "--tls-key",
-        KEY_FILE,
-        "--log-format",
-        "json",
-        "--log-level",
-        "info",
-        "--seconds",
-        "120",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const sluice = startSluice([
+      "demo",
+      "--port",
+      "0",
+      "--tls-cert",
+      CERT_FILE,
+      "--tls-key",
+      KEY_FILE,
+      "--log-format",
+      "json",
+      "--log-level",
+      "info",
+      "--seconds",
+      "120",
+    ]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", () => {
-          const m = /^Dashboard: (https:\/\/\S+)\/$/m.exec(stdout);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then(() => reject(new Error(`demo exited before listening: ${stderr}`)));
-      });
+      const [, url] = await sluice.waitFor("stdout", /^Dashboard: (https:\/\/\S+)\/$/m);
       const ca = readFileSync(CERT_FILE);
       let rows: unknown[] = [];
       const started = Date.now();
@@ -194,10 +149,12 @@ describe("sluice demo", () => {
         if (reply.status === 200) rows = (JSON.parse(reply.body) as { rows: unknown[] }).rows;
         if (rows.length === 0) await sleep(250);
       }
+      const stderr = sluice.stderr();
       assert.ok(rows.length > 0, `device_stats is still empty after 60 s over HTTPS:\n${stderr}`);
       assert.match(stderr, /over HTTPS/);
       assert.doesNotMatch(stderr, /failed requests/);
-      const events = stdout
+      const events = sluice
+        .stdout()
         .split("\n")
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
@@ -205,13 +162,9 @@ describe("sluice demo", () => {
         events.some((e) => e.msg === "incoming request" && e.req?.url === "/v1/streams/readings/events"),
         "a JSON request log line for the generators' posts",
       );
-      child.kill("SIGTERM");
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await sluice.stop(), 0, sluice.stderr());
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await sluice.stop("SIGKILL");
     }
   });
 

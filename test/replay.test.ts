@@ -3,7 +3,6 @@
  * process and through `sluice run --from start --stop-at-end`.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Click, clickstreamPipeline } from "../examples/clickstream-sessions.js";
 import { startDurable } from "../src/checkpoint/durable-run.js";
+import { startSluice } from "../src/cli/cli-test-process.js";
 import { storedStream } from "../src/connectors/stored-stream.js";
 import { EmbeddedStore } from "../src/store/index.js";
 
@@ -21,7 +21,6 @@ const click = (i: number): Click => ({
   page: `/p/${(i * 13) % 17}`,
   ts: BASE + i * 250 + ((i * 7919) % 3000),
 });
-const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
 
 function rows(store: EmbeddedStore, view: string): Map<string, unknown> {
   return new Map(store.views.list(view, { limit: 100_000 }).map((r) => [r.key, r.value]));
@@ -89,20 +88,18 @@ describe("replay over the stored log", () => {
     );
     store.close();
     const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [SLUICE, "run", example, "--data", data, "--from", "start", "--stop-at-end", "--port", "0"],
-        {
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on("exit", (code) => resolve({ code, stderr }));
-    });
+    const backfill = startSluice([
+      "run",
+      example,
+      "--data",
+      data,
+      "--from",
+      "start",
+      "--stop-at-end",
+      "--port",
+      "0",
+    ]);
+    const result = { code: await backfill.exited, stderr: backfill.stderr() };
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /replaying from start/);
     assert.match(result.stderr, /\[clicks\] caught up at offset 4000/);
@@ -137,12 +134,7 @@ describe("replay over the stored log", () => {
   });
 
   it("sluice run refuses bad usage with exit code 2", async () => {
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [SLUICE, "run", "x.js", "--from", "yesterday"], {
-        stdio: "ignore",
-      });
-      child.on("exit", resolve);
-    });
+    const code = await startSluice(["run", "x.js", "--from", "yesterday"]).exited;
     assert.equal(code, 2);
   });
 });
@@ -151,23 +143,9 @@ describe("sluice run serves the module's streams", () => {
   it("accepts events over HTTP into the stored stream and serves the views the pipeline writes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-run-server-"));
     const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
-    const child = spawn(
-      process.execPath,
-      [SLUICE, "run", example, "--data", dir, "--port", "0", "--checkpoint-interval", "50"],
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
+    const sluice = startSluice(["run", example, "--data", dir, "--port", "0", "--checkpoint-interval", "50"]);
     try {
-      let stderr = "";
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on("data", (d: Buffer) => {
-          stderr += d.toString();
-          const m = /serving (http:\/\/[^\s]+)/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        child.on("exit", () => reject(new Error(stderr)));
-      });
+      const [, url] = await sluice.waitFor("stderr", /serving (http:\/\/[^\s]+)/);
       const body = Array.from({ length: 50 }, (_, i) =>
         JSON.stringify({ user: ` u${i % 3} `, page: "/", ts: String(BASE + i * 1000) }),
       ).join("\n");
@@ -206,8 +184,7 @@ describe("sluice run serves the module's streams", () => {
         "one session per user u0, u1, u2",
       );
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.on("exit", resolve));
+      await sluice.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -229,37 +206,25 @@ describe("sluice run serves the module's streams", () => {
     const badFile = join(dir, "bad.json");
     writeFileSync(badFile, JSON.stringify([{ name: "x y", schema: {} }]));
     try {
-      const bad = spawn(
-        process.execPath,
-        [SLUICE, "run", example, "--data", join(dir, "bad"), "--streams", badFile],
-        {
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let badErr = "";
-      bad.stderr.on("data", (d: Buffer) => {
-        badErr += d.toString();
-      });
-      const code = await new Promise((resolve) => bad.on("exit", resolve));
+      const bad = startSluice(["run", example, "--data", join(dir, "bad"), "--streams", badFile]);
+      const code = await bad.exited;
+      const badErr = bad.stderr();
       assert.equal(code, 1);
       assert.match(badErr, /streams file .*bad\.json: stream 0: stream name "x y"/);
 
-      const child = spawn(
-        process.execPath,
-        [SLUICE, "run", example, "--data", join(dir, "data"), "--port", "0", "--streams", streamsFile],
-        { stdio: ["ignore", "ignore", "pipe"] },
-      );
+      const sluice = startSluice([
+        "run",
+        example,
+        "--data",
+        join(dir, "data"),
+        "--port",
+        "0",
+        "--streams",
+        streamsFile,
+      ]);
       try {
-        let stderr = "";
-        const url = await new Promise<string>((resolve, reject) => {
-          child.stderr.on("data", (d: Buffer) => {
-            stderr += d.toString();
-            const m = /serving (http:\/\/[^\s]+)/.exec(stderr);
-            if (m) resolve(m[1]!);
-          });
-          child.on("exit", () => reject(new Error(stderr)));
-        });
-        assert.match(stderr, /streams: clicks, audit/);
+        const [, url] = await sluice.waitFor("stderr", /serving (http:\/\/[^\s]+)/);
+        assert.match(sluice.stderr(), /streams: clicks, audit/);
         const reply = await fetch(`${url}/v1/streams/audit/events`, {
           method: "POST",
           headers: { "content-type": "application/json" },
@@ -270,10 +235,7 @@ describe("sluice run serves the module's streams", () => {
         const info = (await (await fetch(`${url}/v1/streams/audit`)).json()) as { retention: unknown };
         assert.deepEqual(info.retention, { maxAge: "7d" });
       } finally {
-        if (child.exitCode === null) {
-          child.kill("SIGTERM");
-          await new Promise((resolve) => child.on("exit", resolve));
-        }
+        await sluice.stop();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

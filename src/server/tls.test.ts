@@ -3,7 +3,6 @@
  * test/fixtures/tls (self-signed for localhost and 127.0.0.1), trusted by the client as its own CA.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
+import { startSluice } from "../cli/cli-test-process.js";
 import { runRun } from "../cli/run-command.js";
 import { startTestServer, type TestServer } from "./server-fixture.js";
 
@@ -19,7 +19,6 @@ const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/tls/", import.met
 const CERT_FILE = join(FIXTURES, "localhost-cert.pem");
 const KEY_FILE = join(FIXTURES, "localhost-key.pem");
 const CERT = readFileSync(CERT_FILE);
-const SLUICE = fileURLToPath(new URL("../cli/sluice.js", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../examples/clickstream-sessions.js", import.meta.url));
 
 /** A request over HTTPS trusting only the test certificate. */
@@ -112,48 +111,29 @@ describe("sluice run --tls-cert/--tls-key", () => {
   });
 
   it("serves HTTPS, with JSON request logs on stdout that redact ?key=", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        SLUICE,
-        "run",
-        EXAMPLE,
-        "--data",
-        join(dir, "data"),
-        "--port",
-        "0",
-        "--tls-cert",
-        CERT_FILE,
-        "--tls-key",
-        KEY_FILE,
-        "--log-format",
-        "json",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const sluice = startSluice([
+      "run",
+      EXAMPLE,
+      "--data",
+      join(dir, "data"),
+      "--port",
+      "0",
+      "--tls-cert",
+      CERT_FILE,
+      "--tls-key",
+      KEY_FILE,
+      "--log-format",
+      "json",
+    ]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on("data", (d: Buffer) => {
-          stderr += d.toString();
-          const match = /serving (https:\/\/\S+)/.exec(stderr);
-          if (match !== null) resolve(match[1]!);
-        });
-        child.on("exit", () => reject(new Error(`sluice run exited: ${stderr}`)));
-      });
+      const [, url] = await sluice.waitFor("stderr", /serving (https:\/\/\S+)/);
       assert.equal((await request(`${url}/healthz?key=secret-key-in-url-0001`)).status, 200);
-      for (let i = 0; i < 100 && !stdout.includes("request completed"); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await sluice.waitFor("stdout", /request completed/, 2000);
     } finally {
-      child.kill("SIGTERM");
+      assert.equal(await sluice.stop(), 0, sluice.stderr());
     }
-    assert.equal(await exited, 0, stderr);
+    const stdout = sluice.stdout();
+    const stderr = sluice.stderr();
     const events = stdout
       .trim()
       .split("\n")
