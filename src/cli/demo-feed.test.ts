@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ManualClock } from "../core/clock.js";
-import { createServer, defineStream } from "../server/index.js";
-import { EmbeddedStore } from "../store/index.js";
+import { defineStream } from "../server/index.js";
+import { startTestServer } from "../server/server-fixture.js";
 import { HttpFeeder } from "./demo-feed.js";
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -33,11 +30,9 @@ const streams = [
 
 describe("HttpFeeder", () => {
   it("POSTs each stream its share of the rate, with out-of-order, late and invalid records mixed in", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-feed-"));
-    const store = new EmbeddedStore(dir);
-    const server = createServer({ store, streams });
+    const server = await startTestServer({ streams });
+    const { url, store } = server;
     try {
-      const { url } = await server.listen();
       const clock = new ManualClock(T0);
       const feeder = new HttpFeeder({
         url,
@@ -105,17 +100,13 @@ describe("HttpFeeder", () => {
       assert.ok(disordered > 0.2 * read.records.length, `out of order ${disordered}`);
     } finally {
       await server.close();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("starts with historyMs of recent history in its first batch, event times from now − historyMs", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-feed-history-"));
-    const store = new EmbeddedStore(dir);
-    const server = createServer({ store, streams: [streams[1]!] });
+    const server = await startTestServer({ streams: [streams[1]!] });
+    const { url, store } = server;
     try {
-      const { url } = await server.listen();
       const clock = new ManualClock(T0);
       const feeder = new HttpFeeder({
         url,
@@ -148,8 +139,6 @@ describe("HttpFeeder", () => {
       assert.equal(store.log.endOffset("b"), 3100, "then the live rate");
     } finally {
       await server.close();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -11,6 +11,15 @@ import { WalCheckpointer } from "./wal-checkpointer.js";
 const root = mkdtempSync(join(tmpdir(), "sluice-wal-checkpointer-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
+/** Resolves once the database file holds `bytes`: a checkpoint moved the log into it (fails after 10 s). */
+async function grownTo(path: string, bytes: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (statSync(path).size < bytes) {
+    assert.ok(Date.now() < deadline, `${path} is still ${statSync(path).size} bytes: no checkpoint ran`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("WalCheckpointer", () => {
   it("moves appended records from the write-ahead log into log.db in the background", async () => {
     const dir = join(root, "a");
@@ -18,12 +27,7 @@ describe("WalCheckpointer", () => {
     const records = Array.from({ length: 1000 }, (_, i) => ({ i, pad: "x".repeat(200) }));
     // Under SQLite's own threshold of 1,000 pages, which the appending connection no longer uses anyway.
     for (let b = 0; b < 10; b++) store.log.append("s", records, undefined, 0);
-    const path = storePaths(dir).log;
-    const deadline = Date.now() + 10_000;
-    while (statSync(path).size < 2_000_000) {
-      assert.ok(Date.now() < deadline, `log.db is still ${statSync(path).size} bytes: no checkpoint ran`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await grownTo(storePaths(dir).log, 2_000_000);
     store.close();
     const again = new EmbeddedStore(dir);
     assert.equal(again.log.read("s", 0, 20_000).records.length, 10_000);
@@ -56,12 +60,7 @@ describe("WalCheckpointer", () => {
       for (let k = 0; k < 100; k++) views.upsert("v", `k${id}-${k}`, { pad: "y".repeat(200) }, 0);
       store.commitCheckpoint("p", { id, sources: { in: id }, steps: {} }, 0);
     }
-    const path = storePaths(dir).state;
-    const deadline = Date.now() + 10_000;
-    while (statSync(path).size < 800_000) {
-      assert.ok(Date.now() < deadline, `state.db is still ${statSync(path).size} bytes: no checkpoint ran`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await grownTo(storePaths(dir).state, 800_000);
     store.close();
   });
 
