@@ -3,8 +3,9 @@
  * a line check, the body's bytes go to the worker whole (they are bounded by the body limit), which splits,
  * checks and, for lines the check leaves undecided, decodes and parses them (ndjson-check-worker.ts), and sends
  * the body back with its answers. Back on the event loop only those undecided lines are parsed again (into the
- * records the full path validates); every other line is stored as sent, from the body's bytes. Errors are the same ApiErrors, naming the same lines. If the worker fails,
- * its pending bodies are answered 503 and later ones are read on the event loop.
+ * records the full path validates); every other line is stored as sent, from the body's bytes. Errors are the
+ * same ApiErrors, naming the same lines. If the worker fails, its pending bodies are answered 503 and later ones
+ * are read on the event loop.
  */
 import { Worker } from "node:worker_threads";
 import type { RecordText } from "../store/log-batch.js";

@@ -83,6 +83,8 @@ parentPort!.on("message", (request: NdjsonCheckRequest) => {
   );
 });
 
+const UTF8 = new TextDecoder();
+
 /** A body's lines as typed arrays over the body; a line held in another buffer goes as a string. */
 function compactAnswer(id: number, body: Buffer, lines: IngestBody): NdjsonCheckAnswer {
   const texts = lines.texts!;
@@ -105,9 +107,7 @@ function compactAnswer(id: number, body: Buffer, lines: IngestBody): NdjsonCheck
     } else {
       spans[2 * i] = -1;
       spans[2 * i + 1] = -1;
-      strings.push(
-        typeof text === "string" ? text : Buffer.from(text.bytes).toString("utf8", text.start, text.end),
-      );
+      strings.push(typeof text === "string" ? text : UTF8.decode(text.bytes.subarray(text.start, text.end)));
     }
   }
   return { id, body, spans, sizes, checked, eventTimes, strings };
