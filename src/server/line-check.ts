@@ -65,7 +65,8 @@ const FIELD_KEYWORDS = new Set([
  * can decide (then every line goes the full way), e.g. `compileLineCheck(stream, limits)`.
  */
 export function compileLineCheck(stream: StreamDefinition, limits: RecordLimits): LineCheck | undefined {
-  if (stream.pii !== undefined && Object.keys(stream.pii).length > 0) return undefined;
+  // Any `pii` (even `{}`, which the server still gives a protector) keeps records going the full way.
+  if (stream.pii !== undefined) return undefined;
   const cleanse = stream.cleanse ?? {};
   const root = objectRule(stream.schema, cleanse.coerceNumbers === true);
   if (root === undefined) return undefined;

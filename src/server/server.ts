@@ -132,7 +132,7 @@ export function createServer(options: ServerOptions): SluiceServer {
   const recordLimits = { ...DEFAULT_RECORD_LIMITS, ...options.recordLimits };
   const lineChecks = new Map<string, LineCheck>();
   for (const stream of options.streams) {
-    const check = protectors.has(stream.name) ? undefined : compileLineCheck(stream, recordLimits);
+    const check = compileLineCheck(stream, recordLimits);
     if (check !== undefined) lineChecks.set(stream.name, check);
   }
   const ctx: ServerContext = {
