@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openDatabase } from "../store/sqlite-database.js";
-import { IdempotencyStore } from "./idempotency-store.js";
+import { IdempotencyStore, type StoredReply } from "./idempotency-store.js";
+
+/** A reply persisted (as the ingest route does, inside its append's transaction) and cached once committed. */
+function put(store: IdempotencyStore, stream: string, key: string, reply: StoredReply, now: number): void {
+  store.persist(stream, key, reply, now);
+  store.rememberCommitted(stream, key, reply, now);
+}
 
 describe("IdempotencyStore", () => {
   it("remembers replies per stream and key, across a reopen", () => {
@@ -13,9 +19,9 @@ describe("IdempotencyStore", () => {
       const path = join(dir, "state.db");
       let db = openDatabase(path, "process");
       const store = new IdempotencyStore(db, { capacity: 2 });
-      store.put("a", "k1", { status: 200, body: { accepted: 1 } }, 1000);
-      store.put("a", "k2", { status: 200, body: { accepted: 2 } }, 1000);
-      store.put("a", "k3", { status: 422, body: { accepted: 0 } }, 1000);
+      put(store, "a", "k1", { status: 200, body: { accepted: 1 } }, 1000);
+      put(store, "a", "k2", { status: 200, body: { accepted: 2 } }, 1000);
+      put(store, "a", "k3", { status: 422, body: { accepted: 0 } }, 1000);
       assert.deepEqual(
         store.get("a", "k1", 1000),
         { status: 200, body: { accepted: 1 } },
@@ -34,7 +40,7 @@ describe("IdempotencyStore", () => {
   it("forgets keys older than the TTL", () => {
     const db = openDatabase(":memory:", "process");
     const store = new IdempotencyStore(db, { ttlMs: 100 });
-    store.put("a", "k", { status: 200, body: {} }, 1000);
+    put(store, "a", "k", { status: 200, body: {} }, 1000);
     assert.notEqual(store.get("a", "k", 1100), undefined);
     assert.equal(store.get("a", "k", 1101), undefined);
     db.close();

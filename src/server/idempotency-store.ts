@@ -84,12 +84,6 @@ export class IdempotencyStore {
     return { status: hit.status, body: hit.body };
   }
 
-  /** Remembers the reply to `key` on `stream` (durably, once this returns). */
-  put(stream: string, key: string, reply: StoredReply, now: number): void {
-    this.persist(stream, key, reply, now);
-    this.rememberCommitted(stream, key, reply, now);
-  }
-
   /** Writes the reply's row, e.g. inside the transaction that appends the records it acknowledges. */
   persist(stream: string, key: string, reply: StoredReply, now: number): void {
     this.insert.run(stream, key, reply.status, JSON.stringify(reply.body), now);

@@ -159,33 +159,34 @@ export function ingest(
     ctx.metrics.dlqEntries.inc({ reason: "invalid" }, rejected.length);
     ctx.metrics.ingestRecords.inc({ stream: name, result: "rejected" }, rejected.length);
   }
-  let answer: { status: number; payload: unknown } | undefined;
-  const appendAndAnswer = () => {
+  const appendAndAnswer = (): { status: number; payload: unknown } => {
     let offsets: IngestReply["offsets"] = null;
     if (valid.length > 0) {
       const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
       offsets = { first: range.first, last: range.last };
     }
-    answer = ingestReply(name, valid.length, rejected, offsets);
+    const reply = ingestReply(name, valid.length, rejected, offsets);
     if (idempotencyKey !== undefined) {
-      ctx.idempotency.persist(name, idempotencyKey, { status: answer.status, body: answer.payload }, now);
+      ctx.idempotency.persist(name, idempotencyKey, { status: reply.status, body: reply.payload }, now);
     }
+    return reply;
   };
-  if (idempotencyKey === undefined) {
-    appendAndAnswer();
-  } else {
-    // The reply commits with the records it acknowledges: a crash keeps both or neither, so a retry that
-    // finds no reply finds no records either.
-    ctx.store.logDb.transaction(appendAndAnswer).immediate();
+  // With a key, the reply commits with the records it acknowledges: a crash keeps both or neither, so a retry
+  // that finds no reply finds no records either.
+  const answer =
+    idempotencyKey === undefined
+      ? appendAndAnswer()
+      : ctx.store.logDb.transaction(appendAndAnswer).immediate();
+  if (idempotencyKey !== undefined) {
     ctx.idempotency.rememberCommitted(
       name,
       idempotencyKey,
-      { status: answer!.status, body: answer!.payload },
+      { status: answer.status, body: answer.payload },
       now,
     );
   }
   if (valid.length > 0) ctx.metrics.ingestRecords.inc({ stream: name, result: "accepted" }, valid.length);
-  return answer!;
+  return answer;
 }
 
 /** The reply to an ingest request: 200 with what was accepted, or 422 when every record was rejected. */
