@@ -278,6 +278,25 @@ describe("StreamLog", () => {
     db.close();
   });
 
+  it("tells listeners of an append inside a caller's transaction only once that transaction committed", async () => {
+    const { db, log } = openLog();
+    const seen: AppendEvent[] = [];
+    log.onAppend((e) => seen.push(e));
+    assert.throws(() =>
+      db.transaction(() => {
+        log.append("s", [1, 2], undefined, 0);
+        throw new Error("the caller's next write failed");
+      })(),
+    );
+    db.transaction(() => {
+      log.append("s", [3], undefined, 0);
+      assert.deepEqual(seen, [], "not yet committed");
+    })();
+    await Promise.resolve();
+    assert.deepEqual(seen, [{ stream: "s", first: 0, last: 0 }], "the rolled-back append is never told");
+    db.close();
+  });
+
   it("keeps every acknowledged record exactly once when the writer is killed with SIGKILL", async () => {
     const { dir } = openLog();
     const child = fileURLToPath(new URL("./stream-log-crash-child.js", import.meta.url));

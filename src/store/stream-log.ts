@@ -86,6 +86,8 @@ interface StreamHandle {
   readonly deleteBefore: Database.Statement;
   /** The last row decoded: a reader going through a row a part at a time splits it once. */
   cached: DecodedBatch | undefined;
+  /** False while the stream may still vanish: its row was found inside a caller's transaction, not yet over. */
+  committed: boolean;
 }
 
 interface RegistryRow {
@@ -187,6 +189,20 @@ export class StreamLog {
     }
     const first = this.appendTx.immediate(stream, handle, records, eventTimes, ingestTime, texts);
     const range: AppendEvent = { stream, first, last: first + records.length - 1 };
+    if (this.db.inTransaction) {
+      // Inside a caller's transaction (an ingest with its idempotency reply, a replay): nothing is committed yet.
+      // Listeners hear of it once that transaction ended, and only if it committed.
+      queueMicrotask(() => {
+        // (A store closed meanwhile has no reader left to tell.)
+        if (this.db.open && this.endOffset(stream) > range.last) this.tell(range);
+      });
+    } else {
+      this.tell(range);
+    }
+    return { first: range.first, last: range.last };
+  }
+
+  private tell(range: AppendEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(range);
@@ -194,7 +210,6 @@ export class StreamLog {
         this.onListenerError(error);
       }
     }
-    return { first: range.first, last: range.last };
   }
 
   /**
@@ -330,7 +345,8 @@ export class StreamLog {
 
   /**
    * Calls `listener` after every committed append (in this process), e.g. to wake a live reader without
-   * polling. Returns a function that removes it.
+   * polling; an append inside a caller's transaction is told once that transaction committed (in a microtask),
+   * and never if it rolled back. Returns a function that removes it.
    */
   onAppend(listener: AppendListener): () => void {
     this.listeners.add(listener);
@@ -453,7 +469,15 @@ export class StreamLog {
 
   private handle(stream: string, create: boolean): StreamHandle | undefined {
     let handle = this.handles.get(stream);
-    if (handle !== undefined) return handle;
+    if (handle !== undefined) {
+      if (handle.committed) return handle;
+      // Found inside a caller's transaction: if that one rolled back, the stream went with it.
+      if (this.registryById.get(handle.id) !== undefined) {
+        handle.committed = !this.db.inTransaction;
+        return handle;
+      }
+      this.handles.delete(stream);
+    }
     let row = this.registryByName.get(stream);
     if (row === undefined) {
       if (!create) return undefined;
@@ -471,6 +495,7 @@ export class StreamLog {
       row = createStream.immediate();
     }
     handle = this.prepareHandle(row.id);
+    handle.committed = !this.db.inTransaction;
     this.handles.set(stream, handle);
     return handle;
   }
@@ -509,6 +534,7 @@ export class StreamLog {
         .raw(true),
       deleteBefore: db.prepare(`DELETE FROM ${t} WHERE first_offset < ? AND first_offset + count <= ?`),
       cached: undefined,
+      committed: true,
     };
   }
 }
