@@ -136,6 +136,9 @@ describe("replay over the stored log", () => {
   it("sluice run refuses bad usage with exit code 2", async () => {
     const code = await startSluice(["run", "x.js", "--from", "yesterday"]).exited;
     assert.equal(code, 2);
+    const idle = startSluice(["run", "x.js", "--idle-checkpoint", "soon"]);
+    assert.equal(await idle.exited, 2);
+    assert.match(idle.stderr(), /--idle-checkpoint must be an integer, got "soon"/);
   });
 });
 
@@ -238,6 +241,72 @@ describe("sluice run serves the module's streams", () => {
         await sluice.stop();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sluice run commits views once the pipeline caught up", () => {
+  const example = fileURLToPath(new URL("../examples/clickstream-sessions.js", import.meta.url));
+
+  /** Sends clicks of three users and one far in the future (it closes their sessions); the click rows' sum. */
+  async function clicksInView(url: string, waitMs: number): Promise<number> {
+    const body = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({ user: `u${i % 3}`, page: "/", ts: BASE + i * 1000 }),
+    );
+    body.push(JSON.stringify({ user: "late-comer", page: "/", ts: BASE + 3_600_000 }));
+    const reply = await fetch(`${url}/v1/streams/clicks/events`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: `${body.join("\n")}\n`,
+    });
+    assert.equal(reply.status, 200);
+    type SessionRow = { value: { key: string; clicks: number } };
+    let clicks = 0;
+    for (const end = Date.now() + waitMs; Date.now() < end && clicks < 30; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const r = await fetch(`${url}/v1/views/user_sessions`);
+      const rows = r.ok ? (((await r.json()) as { rows: SessionRow[] }).rows ?? []) : [];
+      clicks = rows
+        .filter((row) => row.value.key !== "late-comer")
+        .reduce((n, row) => n + row.value.clicks, 0);
+    }
+    return clicks;
+  }
+
+  it("by default, long before a 10-minute checkpoint interval", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-run-idle-"));
+    const sluice = startSluice([
+      "run",
+      example,
+      "--data",
+      dir,
+      "--port",
+      "0",
+      "--checkpoint-interval",
+      "600000",
+    ]);
+    try {
+      const [, url] = await sluice.waitFor("stderr", /serving (http:\/\/[^\s]+)/);
+      assert.equal(await clicksInView(url!, 10_000), 30);
+    } finally {
+      await sluice.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("not with --idle-checkpoint off: then only at the interval", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-run-idle-off-"));
+    const sluice = startSluice([
+      "run",
+      example,
+      ...["--data", dir, "--port", "0", "--checkpoint-interval", "600000", "--idle-checkpoint", "off"],
+    ]);
+    try {
+      const [, url] = await sluice.waitFor("stderr", /serving (http:\/\/[^\s]+)/);
+      assert.equal(await clicksInView(url!, 1500), 0, "nothing committed yet");
+    } finally {
+      await sluice.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

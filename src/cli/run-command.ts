@@ -32,6 +32,9 @@ Options:
   --stop-at-end                read stored streams only up to their end as of the start, then fire
                                everything and stop (a backfill)
   --checkpoint-interval MS     milliseconds between checkpoints (default 1000)
+  --idle-checkpoint MS|off     also checkpoint as soon as the pipeline caught up with its input, at least MS
+                               after the previous checkpoint (default 10), so views show new results within
+                               milliseconds; off: only every --checkpoint-interval
   --durability process|machine process (default): survives a process crash; machine: also power loss
   --port N                     HTTP port for ingest, views, DLQ and metrics (default 8080; 0: any free port)
   --host HOST                  address to listen on (default 127.0.0.1; others need API keys)
@@ -67,6 +70,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     from?: string;
     "stop-at-end"?: boolean;
     "checkpoint-interval"?: string;
+    "idle-checkpoint"?: string;
     durability?: string;
     port?: string;
     host?: string;
@@ -83,6 +87,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
   let positionals: string[];
   let logStart: LogStart | undefined;
   let interval = 1000;
+  let idlePause: number | undefined = 10;
   let durability: "process" | "machine" = "process";
   let port = 8080;
   try {
@@ -95,6 +100,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
         from: { type: "string" },
         "stop-at-end": { type: "boolean" },
         "checkpoint-interval": { type: "string" },
+        "idle-checkpoint": { type: "string" },
         durability: { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
@@ -114,6 +120,10 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     if (values.port !== undefined) port = parseInteger(values.port, "--port", 0);
     if (values["checkpoint-interval"] !== undefined) {
       interval = parseInteger(values["checkpoint-interval"], "--checkpoint-interval", 1);
+    }
+    const idle = values["idle-checkpoint"];
+    if (idle !== undefined) {
+      idlePause = idle.trim() === "off" ? undefined : parseInteger(idle, "--idle-checkpoint", 0);
     }
     if (values.durability !== undefined) {
       if (values.durability !== "process" && values.durability !== "machine") {
@@ -146,6 +156,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     const { job, resumedFrom } = startDurable(pipeline, {
       store,
       checkpointInterval: interval,
+      ...(idlePause === undefined ? {} : { idleCheckpointPause: idlePause }),
       ...(logStart === undefined ? {} : { logStart, fresh: true }),
       ...(values["stop-at-end"] ? { logStopAtEnd: true } : {}),
       progress: (stepId, position, end) => {

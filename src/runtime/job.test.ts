@@ -107,3 +107,74 @@ test("the task loop lets timers in while a source never makes it wait", async ()
   assert.equal(fired, true);
   await job.stop();
 });
+
+test("idleCheckpointPause: a caught-up loop commits what it processed at once, not at the next interval", async () => {
+  const clock = new ManualClock(0);
+  const src = pushSource<Ev>();
+  const p = new Pipeline("idle-now");
+  p.source("in", src).to(view("seen", { key: (e) => e.k }));
+  const committed: Checkpoint[] = [];
+  const job = p.start({
+    clock,
+    checkpointInterval: 60_000,
+    idleCheckpointPause: 0,
+    onCheckpoint: (c) => committed.push(c),
+  });
+  await job.settled();
+  assert.equal(committed.length, 0, "nothing processed: no checkpoint");
+  src.push([{ k: "a", t: 1 }]);
+  await job.settled();
+  assert.deepEqual(
+    committed.map((c) => c.sources),
+    [{ in: 1 }],
+  );
+  src.push([{ k: "b", t: 2 }]);
+  src.push([{ k: "c", t: 3 }]);
+  await job.settled();
+  assert.deepEqual(committed.at(-1)!.sources, { in: 3 }, "the batches taken before it ran out of work");
+  const taken = committed.length;
+  clock.advance(10_000);
+  await job.settled();
+  assert.equal(committed.length, taken, "idle with nothing new: no more checkpoints");
+  await job.stop();
+});
+
+test("idleCheckpointPause: the idle checkpoint waits until the pause since the previous one has passed", async () => {
+  const clock = new ManualClock(0);
+  const src = pushSource<Ev>();
+  const p = new Pipeline("idle-pause");
+  p.source("in", src).to(view("seen", { key: (e) => e.k }));
+  const committed: Array<{ at: number; sources: Record<string, unknown> }> = [];
+  const job = p.start({
+    clock,
+    checkpointInterval: 60_000,
+    idleCheckpointPause: 100,
+    onCheckpoint: (c) => committed.push({ at: clock.now(), sources: c.sources }),
+  });
+  src.push([{ k: "a", t: 1 }]);
+  await job.settled();
+  assert.equal(committed.length, 0, "the job started less than 100 ms ago");
+  clock.advance(99);
+  await job.settled();
+  assert.equal(committed.length, 0);
+  clock.advance(1);
+  await job.settled();
+  assert.deepEqual(committed, [{ at: 100, sources: { in: 1 } }]);
+  clock.advance(30);
+  src.push([{ k: "b", t: 2 }]);
+  await job.settled();
+  assert.equal(committed.length, 1, "30 ms after the previous checkpoint");
+  clock.advance(70);
+  await job.settled();
+  assert.deepEqual(committed.at(-1), { at: 200, sources: { in: 2 } });
+  await job.stop();
+});
+
+test("idleCheckpointPause must be a number of ms ≥ 0", () => {
+  const p = new Pipeline("idle-bad");
+  p.source("in", pushSource<Ev>()).to(view("seen", { key: (e) => e.k }));
+  assert.throws(
+    () => p.start({ idleCheckpointPause: -1 }),
+    /idleCheckpointPause must be a number of ms ≥ 0, got -1/,
+  );
+});
