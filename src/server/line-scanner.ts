@@ -65,6 +65,8 @@ function isTrimmedSpace(c: number): boolean {
 
 /** The position of the first byte at or after `p` that is not JSON white space (at most `end`). */
 function skipSpace(bytes: Buffer, p: number, end: number): number {
+  // Mostly there is none: a byte above space is answered before the loop.
+  if (p < end && bytes[p]! > 32) return p;
   while (p < end) {
     const c = bytes[p]!;
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return p;
@@ -243,7 +245,8 @@ export class LineScanner {
       const after = this.scanNumber(p);
       if (after < 0 || (field.types & (NUMBER | INTEGER)) === 0) return -1;
       const value = this.number;
-      if ((field.types & NUMBER) === 0 && value % 1 !== 0) return -1;
+      // (Math.floor, not `value % 1`: the remainder of a double is a call to fmod.)
+      if ((field.types & NUMBER) === 0 && Math.floor(value) !== value) return -1;
       if (value < field.minimum || value > field.maximum) return -1;
       if (value <= field.exclusiveMinimum || value >= field.exclusiveMaximum) return -1;
       if (field.enumValues !== undefined && !field.enumValues.has(value)) return -1;
