@@ -12,7 +12,7 @@
  *
  *   npm run bench:ingest -- [--duration 10] [--connections 4] [--batch 1000] [--shape sensor|click]
  *                           [--durability process|machine] [--ndjson-worker] [--repeat 1] [--e2e] [--rate 50000]
- *                           [--intervals 5,10,20,50] [--json] [--profile]
+ *                           [--intervals 5,10,20,50] [--idle-checkpoint MS] [--json] [--profile]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +43,8 @@ from an ingest request to the view change seen by a Server-Sent Events subscribe
   --e2e               measure end-to-end latency instead of throughput
   --rate N            e2e: events/s sent at a steady pace (default 50000)
   --intervals LIST    e2e: checkpoint intervals in ms to try (default 5,10,20,50)
+  --idle-checkpoint MS  e2e: the pipeline also checkpoints once it caught up, MS after the previous
+                      checkpoint at the earliest (startDurable's idleCheckpointPause; default: off)
   --json              print one JSON object instead of the table
   --profile           run the server with --cpu-prof (profile written to bench/results/)
   --help              this text
@@ -138,6 +140,8 @@ interface ServeOptions {
   readonly ndjsonWorker: boolean;
   /** Checkpoint interval of the e2e pipeline; absent: no pipeline. */
   readonly checkpointInterval?: number;
+  /** The e2e pipeline's idleCheckpointPause (absent: off). */
+  readonly idleCheckpointPause?: number;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -167,7 +171,13 @@ async function serve(options: ServeOptions): Promise<void> {
       .filter((r) => typeof r.sentAt === "number")
       .map((r) => ({ key: r.sentAt as number, sentAt: r.sentAt as number }))
       .to(view(VIEW));
-    const { job } = startDurable(p, { store, checkpointInterval: options.checkpointInterval });
+    const { job } = startDurable(p, {
+      store,
+      checkpointInterval: options.checkpointInterval,
+      ...(options.idleCheckpointPause === undefined
+        ? {}
+        : { idleCheckpointPause: options.idleCheckpointPause }),
+    });
     pipelines.push({ pipeline: p, job });
   }
   const server = createServer({
@@ -219,6 +229,9 @@ async function startServerChild(options: ServeOptions, profile: boolean): Promis
     options.durability,
     ...(options.ndjsonWorker ? ["--ndjson-worker"] : []),
     ...(options.checkpointInterval === undefined ? [] : ["--interval", String(options.checkpointInterval)]),
+    ...(options.idleCheckpointPause === undefined
+      ? []
+      : ["--idle-checkpoint", String(options.idleCheckpointPause)]),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   // The server never outlives the benchmark, even when it fails.
@@ -278,6 +291,12 @@ interface ThroughputRun {
   readonly serverCpuMicrosPerEvent: number;
   /** The server process's CPU use over the run, in cores. */
   readonly serverCores: number;
+  /**
+   * This process's CPU time per accepted record, µs: the load generator shares the machine's cores with the
+   * server (its loopback TCP work included).
+   */
+  readonly clientCpuMicrosPerEvent: number;
+  readonly clientCores: number;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -327,6 +346,7 @@ async function throughputRun(
   let failed = 0;
   let bytes = 0;
   const cpuStarted = await server.cpu();
+  const clientCpuStarted = process.cpuUsage();
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -344,6 +364,8 @@ async function throughputRun(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuStarted);
+  const clientCpuMicros = clientCpu.user + clientCpu.system;
   const cpuMicros = (await server.cpu()) - cpuStarted;
   await pool.close();
   const logRecords = (await server.stop()) - warmupAccepted;
@@ -361,6 +383,8 @@ async function throughputRun(
     logRecords,
     serverCpuMicrosPerEvent: cpuMicros / accepted,
     serverCores: cpuMicros / 1e6 / elapsed,
+    clientCpuMicrosPerEvent: clientCpuMicros / accepted,
+    clientCores: clientCpuMicros / 1e6 / elapsed,
   };
 }
 
@@ -556,6 +580,7 @@ const values = readCommandLine(HELP, {
   serve: { type: "boolean", default: false },
   "ndjson-worker": { type: "boolean", default: false },
   interval: { type: "string" },
+  "idle-checkpoint": { type: "string" },
 });
 
 function usage(message: string): never {
@@ -569,6 +594,13 @@ function positive(name: string, text: string): number {
   return n;
 }
 
+function nonNegative(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0)
+    usage(`--${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -578,6 +610,9 @@ if (values.serve) {
     durability: values.durability as "process" | "machine",
     ndjsonWorker: values["ndjson-worker"],
     ...(values.interval === undefined ? {} : { checkpointInterval: Number(values.interval) }),
+    ...(values["idle-checkpoint"] === undefined
+      ? {}
+      : { idleCheckpointPause: Number(values["idle-checkpoint"]) }),
   });
 } else {
   if (!(values.shape in SHAPES)) usage(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`);
@@ -590,6 +625,9 @@ if (values.serve) {
     ndjsonWorker: values["ndjson-worker"],
     connections: Math.round(positive("connections", values.connections)),
     batch: Math.round(positive("batch", values.batch)),
+    ...(values["idle-checkpoint"] === undefined
+      ? {}
+      : { idleCheckpointPause: nonNegative("idle-checkpoint", values["idle-checkpoint"]) }),
   };
   const seconds = positive("duration", values.duration);
   const repeat = Math.round(positive("repeat", values.repeat));
@@ -622,7 +660,8 @@ if (values.serve) {
         process.stdout.write(
           `run ${i + 1}: ${fmt(run.eventsPerSecond).padStart(9)} events/s  ${fmt(run.megabytesPerSecond, 1)} MB/s  ` +
             `request p50 ${fmt(run.p50Ms, 1)} ms  p99 ${fmt(run.p99Ms, 1)} ms  max ${fmt(run.maxMs, 1)} ms  ` +
-            `server CPU ${fmt(run.serverCpuMicrosPerEvent, 2)} µs/event (${fmt(run.serverCores, 2)} cores)  ` +
+            `server CPU ${fmt(run.serverCpuMicrosPerEvent, 2)} µs/event (${fmt(run.serverCores, 2)} cores), ` +
+            `load generator ${fmt(run.clientCpuMicrosPerEvent, 2)} µs/event (${fmt(run.clientCores, 2)} cores)  ` +
             `(${fmt(run.accepted)} acknowledged = log, ${run.failed} failed requests)\n`,
         );
       }
@@ -643,7 +682,8 @@ if (values.serve) {
       process.stderr.write(
         `end to end: ${fmt(rate)} events/s in batches of ${fmt(options.batch)} ${options.shape} records, ` +
           `stored stream → filter → map → view → SSE, durability ${options.durability}, ${seconds} s per ` +
-          `interval, ${header.cores} cores, load ${header.loadAverage.toFixed(2)}\n`,
+          `interval, ${options.idleCheckpointPause === undefined ? "" : `idle checkpoints ${options.idleCheckpointPause} ms after the previous at the earliest, `}` +
+          `${header.cores} cores, load ${header.loadAverage.toFixed(2)}\n`,
       );
     }
     const runs: EndToEndRun[] = [];
