@@ -24,15 +24,41 @@ import {
   type ObjectRule,
   STRING,
 } from "./line-scanner.js";
+import { nativeLineScan } from "./native-line-scanner.js";
 import type { RecordLimits } from "./record-limits.js";
-import type { StreamDefinition } from "./stream-definition.js";
+import { type StreamDefinition, toEventTime } from "./stream-definition.js";
 
 /**
  * The event time of an accepted line, `bytes[start..end)` without its newline (null when it has none), or
  * undefined when the line must go the full way, e.g.
  * `check(Buffer.from('{"deviceId":"d1","temp":21.5,"ts":1714557600000}'), 0, 48)` → 1714557600000.
  */
-export type LineCheck = (bytes: Buffer, start: number, end: number) => number | null | undefined;
+export type LineCheck = ((bytes: Buffer, start: number, end: number) => number | null | undefined) & {
+  /**
+   * When the native scanner runs the check: many lines answered in one call (NdjsonLines uses it), with
+   * the same answers as the function.
+   */
+  readonly lines?: LineBatchCheck;
+};
+
+/**
+ * Many lines at once, e.g. `const n = lines.scan(bytes, 0, bytes.length)`, then for i < n `lines.lineEnd(i)` (its
+ * newline, or the end) and `lines.answer(i)` (as a LineCheck answers line i without its newline and a trailing
+ * "\r"); it may answer fewer lines than there are: scan again after the last one answered.
+ */
+export interface LineBatchCheck {
+  scan(bytes: Buffer, start: number, end: number): number;
+  lineEnd(i: number): number;
+  answer(i: number): number | null | undefined;
+}
+
+export interface LineCheckOptions {
+  /**
+   * Which scanner runs the check: the native one (native-line-scanner.ts) when it is built, else the
+   * JavaScript one (default); `javascript` always; `native` only (no check when it is not built: for tests).
+   */
+  readonly scanner?: "native" | "javascript";
+}
 
 const TYPE_BITS: Record<string, number> = {
   string: STRING,
@@ -64,7 +90,11 @@ const FIELD_KEYWORDS = new Set([
  * The line check of a stream, or undefined when its schema, cleansing or policies are outside what a check
  * can decide (then every line goes the full way), e.g. `compileLineCheck(stream, limits)`.
  */
-export function compileLineCheck(stream: StreamDefinition, limits: RecordLimits): LineCheck | undefined {
+export function compileLineCheck(
+  stream: StreamDefinition,
+  limits: RecordLimits,
+  options: LineCheckOptions = {},
+): LineCheck | undefined {
   // Any `pii` (even `{}`, which the server still gives a protector) keeps records going the full way.
   if (stream.pii !== undefined) return undefined;
   const cleanse = stream.cleanse ?? {};
@@ -80,8 +110,28 @@ export function compileLineCheck(stream: StreamDefinition, limits: RecordLimits)
     if (index === undefined) return undefined; // cleansing would add an undeclared field
     defaultFields.push(index);
   }
-  const scanner = new LineScanner(cleanse.trim === true, limits.maxDepth);
+  const trim = cleanse.trim === true;
+  if (options.scanner !== "javascript") {
+    const native = nativeLineScan(root, { trim, maxDepth: limits.maxDepth, eventField, defaultFields });
+    if (native !== undefined) {
+      const { line, batch } = native;
+      const check = (bytes: Buffer, start: number, end: number) => eventTimeOf(line(bytes, start, end));
+      const lines: LineBatchCheck = {
+        scan: (bytes, start, end) => batch.scan(bytes, start, end),
+        lineEnd: (i) => batch.lineEnd(i),
+        answer: (i) => eventTimeOf(batch.answer(i)),
+      };
+      return Object.assign(check, { lines });
+    }
+    if (options.scanner === "native") return undefined;
+  }
+  const scanner = new LineScanner(trim, limits.maxDepth);
   return (bytes, start, end) => scanner.check(bytes, start, end, root, eventField, defaultFields);
+}
+
+/** A native scan's answer as a LineCheck's: the event time of the event value it found. */
+function eventTimeOf(value: number | string | null | undefined): number | null | undefined {
+  return value === undefined || value === null ? value : toEventTime(value);
 }
 
 /** The rule for an object schema, or undefined when it uses anything a check does not decide. */

@@ -11,7 +11,7 @@
 import type { RecordText } from "../store/log-batch.js";
 import { ApiError } from "./api-error.js";
 import type { IngestBody, IngestBodyLimits } from "./ingest-body.js";
-import type { LineCheck } from "./line-check.js";
+import type { LineBatchCheck, LineCheck } from "./line-check.js";
 
 /** A records limit error, naming what holds the records, e.g. `tooManyRecords(1000, "request")`. */
 export function tooManyRecords(limit: number, holder: "request" | "message"): ApiError {
@@ -74,20 +74,44 @@ export class NdjsonLines {
 
   /** Takes the complete lines `bytes` holds (0x0A never occurs inside a UTF-8 sequence), in order. */
   private takeCompleteLines(bytes: Buffer): ApiError | undefined {
+    const lines = this.check?.lines;
+    if (lines !== undefined) return this.takeCheckedLines(bytes, lines);
     let start = 0;
     for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
-      const error = this.takeLine(bytes, start, nl);
+      const error = this.takeLine(bytes, start, nl, this.check);
       if (error !== undefined) return error;
       start = nl + 1;
     }
-    return this.takeLine(bytes, start, bytes.length);
+    return this.takeLine(bytes, start, bytes.length, this.check);
+  }
+
+  /** The same, with the line check's answers (and the lines' ends) asked for many lines at a time. */
+  private takeCheckedLines(bytes: Buffer, lines: LineBatchCheck): ApiError | undefined {
+    let start = 0;
+    for (;;) {
+      const n = lines.scan(bytes, start, bytes.length);
+      if (n === 0) throw new Error("the line check answered no line"); // it answers one at least
+      for (let i = 0; i < n; i++) {
+        const end = lines.lineEnd(i);
+        const error = this.takeLine(bytes, start, end, lines.answer(i));
+        if (error !== undefined) return error;
+        if (end >= bytes.length) return undefined;
+        start = end + 1;
+      }
+    }
   }
 
   /**
    * Takes the line `bytes[start..end)`: accepted by the line check as it is, else decoded (strictly) and
-   * parsed. Its size is its UTF-8 bytes.
+   * parsed. Its size is its UTF-8 bytes. `checked` is the line check to ask, or its answer for the line when
+   * it was asked for many lines at once (undefined: in doubt, or no check).
    */
-  private takeLine(bytes: Buffer, start: number, end: number): ApiError | undefined {
+  private takeLine(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    checked: LineCheck | number | null | undefined,
+  ): ApiError | undefined {
     this.line++;
     if (end > start && bytes[end - 1] === 13) end--;
     const size = end - start;
@@ -99,7 +123,11 @@ export class NdjsonLines {
       if (text.trim() === "") return undefined;
     }
     const eventTime =
-      this.check !== undefined && size <= this.maxRecordBytes ? this.check(bytes, start, end) : undefined;
+      size > this.maxRecordBytes || checked === undefined
+        ? undefined
+        : typeof checked === "function"
+          ? checked(bytes, start, end)
+          : checked;
     if (eventTime !== undefined) {
       this.records.push(undefined);
       this.texts.push({ bytes, start, end });

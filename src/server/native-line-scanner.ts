@@ -1,0 +1,156 @@
+/**
+ * The line check's scanner compiled to native code (`native/line_scanner.cc`, built by `npm install` through
+ * node-gyp): the same rules as line-scanner.ts, answered the same way, at a fraction of the cost — scanning
+ * was the largest part of ingestion's CPU time. When the addon is not built (no C++ compiler on the machine,
+ * or a failed build), `loadNativeLineScanner()` answers undefined and the line check runs line-scanner.ts,
+ * which stays the reference: a test checks that both give the same answer on random lines.
+ */
+import { createRequire } from "node:module";
+import type { FieldRule, ObjectRule } from "./line-scanner.js";
+
+/** What a native scan answers: undefined (in doubt), null (accepted, no event time) or the event time's value. */
+type NativeAnswer = number | string | null | undefined;
+
+interface NativeAddon {
+  createScanner(spec: NativeScannerSpec): object;
+  check(scanner: object, bytes: Uint8Array, start: number, end: number): NativeAnswer;
+  /** Answers many lines in one call: four slots per line in `out` (see native/line_scanner.cc). */
+  checkLines(scanner: object, bytes: Uint8Array, start: number, end: number, out: Float64Array): number;
+}
+
+/** The rules as the addon reads them: objects flattened into a list, nested ones referred to by index. */
+interface NativeScannerSpec {
+  readonly objects: Array<{ fields: NativeFieldSpec[]; required: readonly number[] }>;
+  readonly trim: boolean;
+  readonly maxDepth: number;
+  readonly eventField: number;
+  readonly defaultFields: readonly number[];
+}
+
+/** A field's rule as the addon reads it: its bounds as they are, its enum split by type, its object by index. */
+interface NativeFieldSpec
+  extends Pick<
+    FieldRule,
+    | "nameBytes"
+    | "types"
+    | "minLength"
+    | "maxLength"
+    | "minimum"
+    | "maximum"
+    | "exclusiveMinimum"
+    | "exclusiveMaximum"
+    | "coerced"
+  > {
+  readonly hasEnum: boolean;
+  readonly enumStrings: readonly Uint8Array[];
+  readonly enumNumbers: readonly number[];
+  readonly enumTrue: boolean;
+  readonly enumFalse: boolean;
+  readonly enumNull: boolean;
+  readonly object: number;
+}
+
+/** A native scan of one line, e.g. `scan(bytes, 0, bytes.length)` → 1714557600000 (the event value). */
+export type NativeLineScan = (bytes: Buffer, start: number, end: number) => NativeAnswer;
+
+/** Lines answered per native call: a call costs about as much as scanning a short line, so many go at once. */
+const LINES_PER_CALL = 1024;
+
+/**
+ * The lines of a stretch of bytes scanned in one native call, e.g. `const n = batch.scan(bytes, 0, bytes.length)`,
+ * then for i < n: `batch.lineEnd(i)` (where line i ends: its newline, or the stretch's end) and
+ * `batch.answer(i)` (the event time's value, null, or undefined when in doubt). A scan answers at most
+ * LINES_PER_CALL lines: scan again after the last line answered. The answers hold until the next scan.
+ */
+export class NativeLineBatch {
+  private readonly out = new Float64Array(4 * LINES_PER_CALL);
+  private bytes: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly native: NativeAddon,
+    private readonly scanner: object,
+  ) {}
+
+  scan(bytes: Buffer, start: number, end: number): number {
+    this.bytes = bytes;
+    return this.native.checkLines(this.scanner, bytes, start, end, this.out);
+  }
+
+  lineEnd(i: number): number {
+    return this.out[4 * i]!;
+  }
+
+  answer(i: number): NativeAnswer {
+    const at = 4 * i;
+    switch (this.out[at + 1]) {
+      case 1:
+        return null;
+      case 2:
+        return this.out[at + 2]!;
+      case 3:
+        return this.bytes.toString("utf8", this.out[at + 2], this.out[at + 3]);
+      default:
+        return undefined;
+    }
+  }
+}
+
+let addon: NativeAddon | null | undefined;
+
+/** The addon, or undefined when it is not built here. */
+function loadAddon(): NativeAddon | undefined {
+  if (addon === undefined) {
+    try {
+      // From dist/src/server/ to the package root, where node-gyp builds it.
+      addon = createRequire(import.meta.url)(
+        "../../../build/Release/sluice_line_scanner.node",
+      ) as NativeAddon;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon ?? undefined;
+}
+
+/** Whether the native scanner is built (and so used by line checks unless told otherwise). */
+export function nativeLineScannerAvailable(): boolean {
+  return loadAddon() !== undefined;
+}
+
+/** A native scan over the rules, of one line and of many, or undefined when the addon is not built. */
+export function nativeLineScan(
+  root: ObjectRule,
+  options: { trim: boolean; maxDepth: number; eventField: number; defaultFields: readonly number[] },
+): { line: NativeLineScan; batch: NativeLineBatch } | undefined {
+  const native = loadAddon();
+  if (native === undefined) return undefined;
+  const objects: NativeScannerSpec["objects"] = [];
+  const flatten = (rule: ObjectRule): number => {
+    const index = objects.length;
+    const entry = { fields: [] as NativeFieldSpec[], required: rule.required };
+    objects.push(entry);
+    for (const field of rule.fields) {
+      // The bounds go as they are; the enum is split by type, the nested object given by its index.
+      const { name: _name, enumValues, enumStrings, object, ...bounds } = field;
+      const allowed = enumValues === undefined ? [] : [...enumValues];
+      entry.fields.push({
+        ...bounds,
+        hasEnum: enumValues !== undefined,
+        enumStrings: enumStrings ?? [],
+        enumNumbers: allowed.filter((v): v is number => typeof v === "number"),
+        enumTrue: allowed.includes(true),
+        enumFalse: allowed.includes(false),
+        enumNull: allowed.includes(null),
+        object: object === undefined ? -1 : flatten(object),
+      });
+    }
+    return index;
+  };
+  flatten(root);
+  const scanner = native.createScanner({ objects, ...options });
+  const check = native.check;
+  return {
+    line: (bytes, start, end) => check(scanner, bytes, start, end),
+    batch: new NativeLineBatch(native, scanner),
+  };
+}
