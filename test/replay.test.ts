@@ -138,7 +138,7 @@ describe("replay over the stored log", () => {
     assert.equal(code, 2);
     const idle = startSluice(["run", "x.js", "--idle-checkpoint", "soon"]);
     assert.equal(await idle.exited, 2);
-    assert.match(idle.stderr(), /--idle-checkpoint must be an integer, got "soon"/);
+    assert.match(idle.stderr(), /--idle-checkpoint must be a number of ms or off, got "soon"/);
   });
 });
 

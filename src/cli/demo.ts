@@ -132,7 +132,8 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     const catalog = demoCatalog();
     let resumed = false;
     const running = catalog.examples.map(({ pipeline }) => {
-      const { job, resumedFrom } = startDurable(pipeline, { store: store!, clock });
+      // Checkpoints also as soon as a pipeline caught up, so the dashboard's views change within milliseconds.
+      const { job, resumedFrom } = startDurable(pipeline, { store: store!, clock, idleCheckpointPause: 10 });
       jobs.push(job);
       if (resumedFrom !== undefined) {
         resumed = true;

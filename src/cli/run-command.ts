@@ -123,7 +123,10 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
     }
     const idle = values["idle-checkpoint"];
     if (idle !== undefined) {
-      idlePause = idle.trim() === "off" ? undefined : parseInteger(idle, "--idle-checkpoint", 0);
+      if (idle.trim() === "off") idlePause = undefined;
+      else if (/^\s*\d[\d_]*\s*$/.test(idle)) idlePause = parseInteger(idle, "--idle-checkpoint", 0);
+      else
+        throw new OptionError(`--idle-checkpoint must be a number of ms or off, got ${JSON.stringify(idle)}`);
     }
     if (values.durability !== undefined) {
       if (values.durability !== "process" && values.durability !== "machine") {

@@ -108,18 +108,33 @@ test("the task loop lets timers in while a source never makes it wait", async ()
   await job.stop();
 });
 
-test("idleCheckpointPause: a caught-up loop commits what it processed at once, not at the next interval", async () => {
+/**
+ * A job from a push source into a view, with idle checkpoints after `pause` ms and an interval too long to
+ * matter; `committed` lists each checkpoint with the clock's time and the source position it covers.
+ */
+function idleCheckpointJob(
+  name: string,
+  pause: number,
+  options: { backlog?: number; queueCapacity?: number } = {},
+) {
   const clock = new ManualClock(0);
   const src = pushSource<Ev>();
-  const p = new Pipeline("idle-now");
+  for (let i = 0; i < (options.backlog ?? 0); i++) src.push([{ k: `k${i % 7}`, t: i }]);
+  const p = new Pipeline(name);
   p.source("in", src).to(view("seen", { key: (e) => e.k }));
-  const committed: Checkpoint[] = [];
+  const committed: Array<{ at: number; sources: Record<string, unknown> }> = [];
   const job = p.start({
     clock,
     checkpointInterval: 60_000,
-    idleCheckpointPause: 0,
-    onCheckpoint: (c) => committed.push(c),
+    idleCheckpointPause: pause,
+    ...(options.queueCapacity === undefined ? {} : { queueCapacity: options.queueCapacity }),
+    onCheckpoint: (c) => committed.push({ at: clock.now(), sources: c.sources }),
   });
+  return { clock, src, job, committed };
+}
+
+test("idleCheckpointPause: a caught-up loop commits what it processed at once, not at the next interval", async () => {
+  const { clock, src, job, committed } = idleCheckpointJob("idle-now", 0);
   await job.settled();
   assert.equal(committed.length, 0, "nothing processed: no checkpoint");
   src.push([{ k: "a", t: 1 }]);
@@ -140,17 +155,7 @@ test("idleCheckpointPause: a caught-up loop commits what it processed at once, n
 });
 
 test("idleCheckpointPause: the idle checkpoint waits until the pause since the previous one has passed", async () => {
-  const clock = new ManualClock(0);
-  const src = pushSource<Ev>();
-  const p = new Pipeline("idle-pause");
-  p.source("in", src).to(view("seen", { key: (e) => e.k }));
-  const committed: Array<{ at: number; sources: Record<string, unknown> }> = [];
-  const job = p.start({
-    clock,
-    checkpointInterval: 60_000,
-    idleCheckpointPause: 100,
-    onCheckpoint: (c) => committed.push({ at: clock.now(), sources: c.sources }),
-  });
+  const { clock, src, job, committed } = idleCheckpointJob("idle-pause", 100);
   src.push([{ k: "a", t: 1 }]);
   await job.settled();
   assert.equal(committed.length, 0, "the job started less than 100 ms ago");
@@ -167,6 +172,44 @@ test("idleCheckpointPause: the idle checkpoint waits until the pause since the p
   clock.advance(70);
   await job.settled();
   assert.deepEqual(committed.at(-1), { at: 200, sources: { in: 2 } });
+  await job.stop();
+});
+
+test("idleCheckpointPause: a backlog is read through before the idle checkpoint, not checkpointed every few batches", async () => {
+  const { job, committed } = idleCheckpointJob("idle-backlog", 0, {
+    backlog: 100,
+    queueCapacity: 4,
+  });
+  await job.settled();
+  assert.deepEqual(
+    committed.map((c) => c.sources),
+    [{ in: 100 }],
+    "one checkpoint, once the source had nothing more",
+  );
+  await job.stop();
+});
+
+test("idleCheckpointPause: another checkpoint restarts the pause of an idle checkpoint waiting for it", async () => {
+  const { clock, src, job, committed } = idleCheckpointJob("idle-restart", 100);
+  src.push([{ k: "a", t: 1 }]);
+  await job.settled(); // an idle checkpoint is due at 100
+  clock.advance(50);
+  await job.checkpoint(); // taken at 50
+  clock.advance(10);
+  src.push([{ k: "b", t: 2 }]);
+  await job.settled();
+  clock.advance(40); // 100: only 50 ms after the last checkpoint
+  await job.settled();
+  assert.deepEqual(
+    committed.map((c) => c.at),
+    [50],
+  );
+  clock.advance(50); // 150
+  await job.settled();
+  assert.deepEqual(committed, [
+    { at: 50, sources: { in: 1 } },
+    { at: 150, sources: { in: 2 } },
+  ]);
   await job.stop();
 });
 

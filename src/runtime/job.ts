@@ -50,8 +50,9 @@ export interface RunOptions {
    * Also take a checkpoint when the task loop has processed input since the last one and then finds nothing
    * more to do (it caught up with its sources), but no sooner than this many ms of processing time after the
    * previous checkpoint (0: at once). Output (view rows, transactional sinks) is then committed moments after
-   * its batch was processed instead of up to `checkpointInterval` later; under steady load the loop seldom
-   * runs out of work and the interval decides. Default: off.
+   * its batch was processed instead of up to `checkpointInterval` later. At a steady rate below what the job
+   * can take, that is about one checkpoint per source batch (at most one per pause); reading a backlog, the
+   * loop never runs out of input and the interval decides. Default: off.
    */
   readonly idleCheckpointPause?: number;
   /**
@@ -367,6 +368,11 @@ export class Job {
         }
         let message = this.channel.poll();
         if (message === undefined) {
+          if (this.idleCheckpointPause !== undefined && this.uncommitted && this.sourceWaitingForRoom()) {
+            // Not caught up: a source has more at hand and pushes it once it runs.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            continue;
+          }
           // Caught up: commit what was processed (its barrier is the next message) before waiting for more.
           if (this.requestIdleCheckpoint()) continue;
           this.loopIdle = true;
@@ -407,8 +413,7 @@ export class Job {
           case "failed":
             throw message.error;
           case "tick":
-            this.uncommitted = true;
-            this.fireProcessingTime();
+            if (this.fireProcessingTime()) this.uncommitted = true;
             break;
           case "barrier":
             this.completeCheckpoint(message.checkpointId);
@@ -487,6 +492,11 @@ export class Job {
     });
   }
 
+  /** Whether a source's pump waits for room in the channel (it has a batch at hand). */
+  private sourceWaitingForRoom(): boolean {
+    return this.blockedSince.some((since) => !Number.isNaN(since));
+  }
+
   /**
    * With `idleCheckpointPause`, at a loop that ran out of work with output not yet committed: requests a
    * checkpoint now (true: its barrier is in the channel), or once the pause since the last one has passed.
@@ -515,6 +525,9 @@ export class Job {
     if (pending === undefined) return;
     this.uncommitted = false;
     this.lastCheckpointAt = this.clock.now();
+    // An idle checkpoint waiting for its pause now counts from this one.
+    this.cancelIdleCheckpoint?.();
+    this.cancelIdleCheckpoint = undefined;
     for (const node of this.sourceNodes) node.takeSnapshot(checkpointId);
     // Steps with no source upstream (none today) would be missed: snapshot any that did not report.
     for (const node of this.nodes) {
@@ -585,12 +598,14 @@ export class Job {
     });
   }
 
-  private fireProcessingTime(): void {
+  /** Fires the processing-time timers that are due; whether any was. */
+  private fireProcessingTime(): boolean {
     const now = this.clock.now();
     const due = new Set<StepNode>();
     while (this.processingRequests.peekTime() <= now) due.add(this.processingRequests.pop()!);
     for (const node of due) node.processingTime(now);
     this.scheduleTick();
+    return due.size > 0;
   }
 }
 
