@@ -2,8 +2,7 @@
   "targets": [
     {
       "target_name": "sluice_line_scanner",
-      "sources": ["native/line_scanner.cc"],
-      "cflags_cc": ["-O2", "-std=c++17"]
+      "sources": ["native/line_scanner_addon.cc"]
     }
   ]
 }

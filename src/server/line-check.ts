@@ -52,6 +52,7 @@ export interface LineBatchCheck {
   answer(i: number): number | null | undefined;
 }
 
+/** How to compile a line check, e.g. `compileLineCheck(stream, limits, { scanner: "javascript" })`. */
 export interface LineCheckOptions {
   /**
    * Which scanner runs the check: the native one (native-line-scanner.ts) when it is built, else the

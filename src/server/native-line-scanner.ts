@@ -1,9 +1,10 @@
 /**
- * The line check's scanner compiled to native code (`native/line_scanner.cc`, built by `npm install` through
- * node-gyp): the same rules as line-scanner.ts, answered the same way, at a fraction of the cost — scanning
- * was the largest part of ingestion's CPU time. When the addon is not built (no C++ compiler on the machine,
- * or a failed build), `loadNativeLineScanner()` answers undefined and the line check runs line-scanner.ts,
- * which stays the reference: a test checks that both give the same answer on random lines.
+ * The line check's scanner compiled to native code (`native/line_scanner.h`, with its Node-API functions in
+ * `native/line_scanner_addon.cc`; `npm install` builds it through node-gyp): the same rules as line-scanner.ts,
+ * answered the same way, at a fraction of the cost — scanning was the largest part of ingestion's CPU time.
+ * When the addon is not built (no C++ compiler on the machine, or a failed build), `nativeLineScan` answers
+ * undefined, `nativeLineScannerError()` says why, and the line check runs line-scanner.ts, which stays the
+ * reference: tests check that both give the same answers on random lines.
  */
 import { createRequire } from "node:module";
 import type { FieldRule, ObjectRule } from "./line-scanner.js";
@@ -14,7 +15,7 @@ type NativeAnswer = number | string | null | undefined;
 interface NativeAddon {
   createScanner(spec: NativeScannerSpec): object;
   check(scanner: object, bytes: Uint8Array, start: number, end: number): NativeAnswer;
-  /** Answers many lines in one call: four slots per line in `out` (see native/line_scanner.cc). */
+  /** Answers many lines in one call: four slots per line in `out` (see native/line_scanner_addon.cc). */
   checkLines(scanner: object, bytes: Uint8Array, start: number, end: number, out: Float64Array): number;
 }
 
@@ -96,8 +97,10 @@ export class NativeLineBatch {
 }
 
 let addon: NativeAddon | null | undefined;
+/** Why the addon could not be loaded (when it could not). */
+let loadError: string | undefined;
 
-/** The addon, or undefined when it is not built here. */
+/** The addon, or undefined when it is not built here (or does not load: `loadError` says why). */
 function loadAddon(): NativeAddon | undefined {
   if (addon === undefined) {
     try {
@@ -105,19 +108,32 @@ function loadAddon(): NativeAddon | undefined {
       addon = createRequire(import.meta.url)(
         "../../../build/Release/sluice_line_scanner.node",
       ) as NativeAddon;
-    } catch {
+    } catch (error) {
       addon = null;
+      loadError = (error as Error).message;
     }
   }
   return addon ?? undefined;
 }
 
-/** Whether the native scanner is built (and so used by line checks unless told otherwise). */
+/**
+ * Whether the native scanner is built and loads here (line checks then use it unless told otherwise), e.g.
+ * `if (!nativeLineScannerAvailable()) console.warn(nativeLineScannerError())`.
+ */
 export function nativeLineScannerAvailable(): boolean {
   return loadAddon() !== undefined;
 }
 
-/** A native scan over the rules, of one line and of many, or undefined when the addon is not built. */
+/** Why the native scanner is not available (e.g. "Cannot find module ..."), or undefined when it is. */
+export function nativeLineScannerError(): string | undefined {
+  loadAddon();
+  return loadError;
+}
+
+/**
+ * A native scan over the rules, of one line and of many, or undefined when the addon is not built, e.g.
+ * `nativeLineScan(root, { trim: true, maxDepth: 32, eventField: 2, defaultFields: [] })?.line(bytes, 0, n)`.
+ */
 export function nativeLineScan(
   root: ObjectRule,
   options: { trim: boolean; maxDepth: number; eventField: number; defaultFields: readonly number[] },

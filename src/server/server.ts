@@ -24,6 +24,7 @@ import { registerIngestParsers } from "./ingest-body.js";
 import { registerIngestRoute } from "./ingest-route.js";
 import { compileLineCheck, type LineCheck } from "./line-check.js";
 import { registerMetricsRoute, ServerMetrics } from "./metrics.js";
+import { nativeLineScannerError } from "./native-line-scanner.js";
 import { NdjsonCheckPool } from "./ndjson-check-pool.js";
 import { loadPiiKey } from "./pii-key.js";
 import { RecordProtector } from "./pii-policy.js";
@@ -207,6 +208,16 @@ export function createServer(options: ServerOptions): SluiceServer {
       throw new ApiError(403, "forbidden", `this API key lacks the scope ${scope}`, { scope });
     }
   });
+  if (lineChecks.size > 0) {
+    // Which scanner checks NDJSON lines: said once, since the JavaScript one is slower (docs/server.md).
+    const missing = nativeLineScannerError();
+    if (missing === undefined) app.log.info("NDJSON line checks run in native code");
+    else
+      app.log.warn(
+        { reason: missing },
+        "NDJSON line checks run in JavaScript: the native line scanner is not built",
+      );
+  }
 
   registerAuditHook(app, ctx);
 
