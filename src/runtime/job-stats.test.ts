@@ -74,6 +74,7 @@ test("job.stats() reports the graph, counts, watermarks, processing time and che
   );
   assert.equal(stats.checkpoints.count, 1);
   assert.equal(stats.checkpoints.intervalMs, 1000);
+  assert.equal(stats.checkpoints.idlePauseMs, null, "no idle checkpoints unless asked");
   const last = stats.checkpoints.last!;
   assert.equal(last.id, 1);
   assert.equal(last.final, false);

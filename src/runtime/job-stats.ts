@@ -71,6 +71,8 @@ export interface CheckpointStats {
   readonly last: CommittedCheckpoint | null;
   /** The configured interval between checkpoints (ms), null when they are only taken on demand. */
   readonly intervalMs: number | null;
+  /** `idleCheckpointPause` (ms): checkpoints also follow once the job caught up; null when off. */
+  readonly idlePauseMs: number | null;
 }
 
 export interface JobStats {

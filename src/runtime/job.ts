@@ -324,6 +324,7 @@ export class Job {
         count: this.checkpointsCompleted,
         last: this.lastCheckpoint,
         intervalMs: this.checkpointInterval ?? null,
+        idlePauseMs: this.idleCheckpointPause ?? null,
       },
     };
   }

@@ -50,6 +50,7 @@ export interface PipelineInfo {
     readonly lastDurationMs: number | null;
     readonly lastBytes: number | null;
     readonly intervalMs: number | null;
+    readonly idlePauseMs: number | null;
   };
   /** `blockedMs`: total time sources waited on the full channel; `blockedRatio`: their share of the last ~5 s. */
   readonly backpressure: { readonly blockedMs: number; readonly blockedRatio: number };
@@ -104,6 +105,7 @@ export function pipelineInfo(
       lastDurationMs: last?.durationMs ?? null,
       lastBytes: last?.bytes ?? null,
       intervalMs: stats.checkpoints.intervalMs,
+      idlePauseMs: stats.checkpoints.idlePauseMs,
     },
     backpressure: {
       blockedMs: blocked,

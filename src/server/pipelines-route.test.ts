@@ -70,6 +70,7 @@ describe("GET /v1/pipelines", () => {
       assert.ok(info.checkpoints.lastDurationMs >= 0);
       assert.ok(info.checkpoints.lastBytes > 0, "the embedded store reports the bytes it wrote");
       assert.equal(info.checkpoints.intervalMs, 3_600_000);
+      assert.equal(info.checkpoints.idlePauseMs, null);
       assert.equal(info.backpressure.blockedMs >= 0, true);
       assert.ok(info.backpressure.blockedRatio >= 0 && info.backpressure.blockedRatio <= 1);
       assert.deepEqual(info.sources, [

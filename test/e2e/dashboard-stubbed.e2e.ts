@@ -106,6 +106,7 @@ describe("dashboard in Chromium, stubbed replies", { timeout: 180_000 }, () => {
         lastDurationMs: 8,
         lastBytes: 20_480,
         intervalMs: 1000,
+        idlePauseMs: 10,
       },
       backpressure: { blockedMs: 0, blockedRatio: 0 },
       sources: [{ step: steps[0]!.id, stream, position: 1000, endOffset: 1010, lag: 10 }],

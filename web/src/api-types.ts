@@ -58,6 +58,7 @@ export interface PipelineInfo {
     readonly lastDurationMs: number | null;
     readonly lastBytes: number | null;
     readonly intervalMs: number | null;
+    readonly idlePauseMs: number | null;
   };
   readonly backpressure: { readonly blockedMs: number | null; readonly blockedRatio: number | null };
   readonly sources: ReadonlyArray<{

@@ -130,6 +130,7 @@ function checkpointsCard(p: PipelineInfo): HTMLElement {
     ["Last duration", formatDuration(c.lastDurationMs)],
     ["Last size", formatBytes(c.lastBytes)],
     ["Interval", formatDuration(c.intervalMs)],
+    ["When caught up", c.idlePauseMs === null ? "off" : `≥ ${formatDuration(c.idlePauseMs)} apart`],
   ]);
 }
 
