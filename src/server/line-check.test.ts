@@ -294,7 +294,7 @@ describe("native line scanner", () => {
         for (let from = 0; answered.length < lines.length; ) {
           const n = native.lines.scan(bytes, from, bytes.length);
           for (let i = 0; i < n; i++) {
-            answered.push({ end: native.lines.lineEnd(i), answer: native.lines.answer(i) });
+            answered.push({ end: native.lines.lineEnd(i), answer: native.lines.answer(i, bytes) });
             from = native.lines.lineEnd(i) + 1;
           }
         }
@@ -315,7 +315,7 @@ describe("native line scanner", () => {
     let calls = 0;
     for (let from = 0; times.length < lines.length; calls++) {
       const n = native.lines!.scan(bytes, from, bytes.length);
-      for (let i = 0; i < n; i++) times.push(native.lines!.answer(i));
+      for (let i = 0; i < n; i++) times.push(native.lines!.answer(i, bytes));
       from = native.lines!.lineEnd(n - 1) + 1;
     }
     assert.deepEqual(

@@ -43,13 +43,13 @@ export type LineCheck = ((bytes: Buffer, start: number, end: number) => number |
 
 /**
  * Many lines at once, e.g. `const n = lines.scan(bytes, 0, bytes.length)`, then for i < n `lines.lineEnd(i)` (its
- * newline, or the end) and `lines.answer(i)` (as a LineCheck answers line i without its newline and a trailing
- * "\r"); it may answer fewer lines than there are: scan again after the last one answered.
+ * newline, or the end) and `lines.answer(i, bytes)` (as a LineCheck answers line i without its newline and a
+ * trailing "\r"); it may answer fewer lines than there are: scan again after the last one answered.
  */
 export interface LineBatchCheck {
   scan(bytes: Buffer, start: number, end: number): number;
   lineEnd(i: number): number;
-  answer(i: number): number | null | undefined;
+  answer(i: number, bytes: Buffer): number | null | undefined;
 }
 
 /** How to compile a line check, e.g. `compileLineCheck(stream, limits, { scanner: "javascript" })`. */
@@ -120,7 +120,7 @@ export function compileLineCheck(
       const lines: LineBatchCheck = {
         scan: (bytes, start, end) => batch.scan(bytes, start, end),
         lineEnd: (i) => batch.lineEnd(i),
-        answer: (i) => eventTimeOf(batch.answer(i)),
+        answer: (i, bytes) => eventTimeOf(batch.answer(i, bytes)),
       };
       return Object.assign(check, { lines });
     }

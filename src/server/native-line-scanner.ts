@@ -60,12 +60,13 @@ const LINES_PER_CALL = 1024;
 /**
  * The lines of a stretch of bytes scanned in one native call, e.g. `const n = batch.scan(bytes, 0, bytes.length)`,
  * then for i < n: `batch.lineEnd(i)` (where line i ends: its newline, or the stretch's end) and
- * `batch.answer(i)` (the event time's value, null, or undefined when in doubt). A scan answers at most
- * LINES_PER_CALL lines: scan again after the last line answered. The answers hold until the next scan.
+ * `batch.answer(i, bytes)` (the event time's value, null, or undefined when in doubt). A scan answers at most
+ * LINES_PER_CALL lines: scan again after the last line answered. The answers hold until the next scan, and
+ * only numbers are kept (no reference to the bytes, which may be a large body). One batch per stream and
+ * thread is enough: a scan and the reading of its answers run without a pause in between.
  */
 export class NativeLineBatch {
   private readonly out = new Float64Array(4 * LINES_PER_CALL);
-  private bytes: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly native: NativeAddon,
@@ -73,7 +74,6 @@ export class NativeLineBatch {
   ) {}
 
   scan(bytes: Buffer, start: number, end: number): number {
-    this.bytes = bytes;
     return this.native.checkLines(this.scanner, bytes, start, end, this.out);
   }
 
@@ -81,7 +81,8 @@ export class NativeLineBatch {
     return this.out[4 * i]!;
   }
 
-  answer(i: number): NativeAnswer {
+  /** Line i's answer; `bytes` are those of the scan (a string event time is read from them). */
+  answer(i: number, bytes: Buffer): NativeAnswer {
     const at = 4 * i;
     switch (this.out[at + 1]) {
       case 1:
@@ -89,7 +90,7 @@ export class NativeLineBatch {
       case 2:
         return this.out[at + 2]!;
       case 3:
-        return this.bytes.toString("utf8", this.out[at + 2], this.out[at + 3]);
+        return bytes.toString("utf8", this.out[at + 2], this.out[at + 3]);
       default:
         return undefined;
     }

@@ -93,7 +93,7 @@ export class NdjsonLines {
       if (n === 0) throw new Error("the line check answered no line"); // it answers one at least
       for (let i = 0; i < n; i++) {
         const end = lines.lineEnd(i);
-        const error = this.takeLine(bytes, start, end, lines.answer(i));
+        const error = this.takeLine(bytes, start, end, lines.answer(i, bytes));
         if (error !== undefined) return error;
         if (end >= bytes.length) return undefined;
         start = end + 1;
