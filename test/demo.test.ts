@@ -4,19 +4,14 @@
  * lag and dead letters, and Ctrl-C stops it cleanly; with --tls-cert/--tls-key all of it runs over HTTPS.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import https from "node:https";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startSluice } from "../src/cli/cli-test-process.js";
 import { runDemo } from "../src/cli/demo.js";
-
-const TLS_FIXTURES = fileURLToPath(new URL("../../test/fixtures/tls/", import.meta.url));
-const CERT_FILE = join(TLS_FIXTURES, "localhost-cert.pem");
-const KEY_FILE = join(TLS_FIXTURES, "localhost-key.pem");
+import { CERT_FILE, httpsRequest, TLS_OPTIONS } from "../src/server/tls-fixture.js";
 
 /** The views each example writes; each must have rows soon after the start. */
 const VIEWS = [
@@ -32,21 +27,6 @@ const VIEWS = [
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A GET over HTTPS trusting only `ca`. */
-function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on("error", reject);
-  });
-}
-
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const reply = await fetch(url);
   return { status: reply.status, body: (await reply.json()) as Record<string, unknown> };
@@ -128,10 +108,7 @@ describe("sluice demo", () => {
       "demo",
       "--port",
       "0",
-      "--tls-cert",
-      CERT_FILE,
-      "--tls-key",
-      KEY_FILE,
+      ...TLS_OPTIONS,
       "--log-format",
       "json",
       "--log-level",
@@ -141,11 +118,10 @@ describe("sluice demo", () => {
     ]);
     try {
       const [, url] = await sluice.waitFor("stdout", /^Dashboard: (https:\/\/\S+)\/$/m);
-      const ca = readFileSync(CERT_FILE);
       let rows: unknown[] = [];
       const started = Date.now();
       while (rows.length === 0 && Date.now() - started < 60_000) {
-        const reply = await httpsGet(`${url}/v1/views/device_stats?limit=1`, ca);
+        const reply = await httpsRequest(`${url}/v1/views/device_stats?limit=1`);
         if (reply.status === 200) rows = (JSON.parse(reply.body) as { rows: unknown[] }).rows;
         if (rows.length === 0) await sleep(250);
       }

@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -14,32 +13,9 @@ import { WebSocket } from "ws";
 import { startSluice } from "../cli/cli-test-process.js";
 import { runRun } from "../cli/run-command.js";
 import { startTestServer, type TestServer } from "./server-fixture.js";
+import { CERT, CERT_FILE, KEY_FILE, httpsRequest as request, TLS_OPTIONS } from "./tls-fixture.js";
 
-const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/tls/", import.meta.url));
-const CERT_FILE = join(FIXTURES, "localhost-cert.pem");
-const KEY_FILE = join(FIXTURES, "localhost-key.pem");
-const CERT = readFileSync(CERT_FILE);
 const EXAMPLE = fileURLToPath(new URL("../../examples/clickstream-sessions.js", import.meta.url));
-
-/** A request over HTTPS trusting only the test certificate. */
-function request(url: string, method = "GET", body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      url,
-      { method, ca: CERT, headers: body === undefined ? {} : { "content-type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 describe("TLS", () => {
   let t: TestServer;
@@ -118,10 +94,7 @@ describe("sluice run --tls-cert/--tls-key", () => {
       join(dir, "data"),
       "--port",
       "0",
-      "--tls-cert",
-      CERT_FILE,
-      "--tls-key",
-      KEY_FILE,
+      ...TLS_OPTIONS,
       "--log-format",
       "json",
     ]);
