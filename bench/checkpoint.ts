@@ -21,7 +21,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Pipeline } from "../src/dataflow/pipeline.js";
 import type { Sink } from "../src/sinks/sink.js";
-import { readCommandLine } from "./command-line.js";
+import { numberOption, readCommandLine } from "./command-line.js";
 
 const V8_FLAGS = ["--max-semi-space-size=64"];
 const RECOVERY_PIPELINE = "bench-recovery";
@@ -432,8 +432,8 @@ const values = readCommandLine(HELP, {
   checkpoints: { type: "string" },
   data: { type: "string" },
 });
-const events = Number(values.events);
-const keys = Number(values.keys);
+const events = numberOption("--events", values.events, HELP);
+const keys = numberOption("--keys", values.keys, HELP);
 
 if (values.child === "throughput") {
   const run = await throughputChild(values.query!, events, values.checkpoints === "1s" ? "1s" : "off");
@@ -446,7 +446,7 @@ if (values.child === "throughput") {
   throw new Error(`unknown child "${values.child}"`);
 } else {
   const self = fileURLToPath(import.meta.url);
-  const repeat = Number(values.repeat);
+  const repeat = numberOption("--repeat", values.repeat, HELP);
   const lines: string[] = [];
   process.stderr.write(
     `Checkpoints: ${events.toLocaleString("en-US")} events per run, best of ${repeat}, ${cpus().length} cores, ` +
@@ -554,7 +554,7 @@ if (values.child === "throughput") {
 
   const recovery: RecoveryRun[] = [];
   if (!values["skip-recovery"]) {
-    const recoveries = Number(values.recoveries);
+    const recoveries = numberOption("--recoveries", values.recoveries, HELP);
     for (let i = 0; i < recoveries; i++) {
       const r = await recoveryRun(self, keys, values.profile);
       recovery.push(r);

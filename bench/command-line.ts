@@ -30,3 +30,17 @@ export function readCommandLine<const O extends Options>(help: string, options: 
   }
   return values as Values<O>;
 }
+
+/**
+ * A number option's value, e.g. `numberOption("--events", values.events, HELP)` (> 0), or with `{ min: 0 }`
+ * (≥ 0); anything else is a usage error.
+ */
+export function numberOption(name: string, text: string, help: string, bound: { min?: number } = {}): number {
+  const n = Number(text);
+  const ok = text.trim() !== "" && Number.isFinite(n) && (bound.min === undefined ? n > 0 : n >= bound.min);
+  if (!ok) {
+    const wanted = bound.min === undefined ? "a positive number" : `a number ≥ ${bound.min}`;
+    usageError(`${name} must be ${wanted}, got ${JSON.stringify(text)}`, help);
+  }
+  return n;
+}

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import type { RunningPipeline } from "../src/server/running-pipeline.js";
 import type { JsonSchema } from "../src/server/stream-definition.js";
-import { readCommandLine, usageError } from "./command-line.js";
+import { numberOption, readCommandLine, usageError } from "./command-line.js";
 
 const STREAM = "events";
 const VIEW = "batch_latency";
@@ -583,23 +583,7 @@ const values = readCommandLine(HELP, {
   "idle-checkpoint": { type: "string" },
 });
 
-function usage(message: string): never {
-  return usageError(message, HELP);
-}
-
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0)
-    usage(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
-  return n;
-}
-
-function nonNegative(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0)
-    usage(`--${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
-  return n;
-}
+const positive = (name: string, text: string) => numberOption(`--${name}`, text, HELP);
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -615,9 +599,9 @@ if (values.serve) {
       : { idleCheckpointPause: Number(values["idle-checkpoint"]) }),
   });
 } else {
-  if (!(values.shape in SHAPES)) usage(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`);
+  if (!(values.shape in SHAPES)) usageError(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`, HELP);
   if (values.durability !== "process" && values.durability !== "machine") {
-    usage("--durability must be process or machine");
+    usageError("--durability must be process or machine", HELP);
   }
   const options = {
     shape: values.shape,
@@ -627,7 +611,9 @@ if (values.serve) {
     batch: Math.round(positive("batch", values.batch)),
     ...(values["idle-checkpoint"] === undefined
       ? {}
-      : { idleCheckpointPause: nonNegative("idle-checkpoint", values["idle-checkpoint"]) }),
+      : {
+          idleCheckpointPause: numberOption("--idle-checkpoint", values["idle-checkpoint"], HELP, { min: 0 }),
+        }),
   };
   const seconds = positive("duration", values.duration);
   const repeat = Math.round(positive("repeat", values.repeat));

@@ -13,7 +13,7 @@ import { NexmarkGenerator } from "../src/nexmark/generator.js";
 import type { NexmarkEvent } from "../src/nexmark/model.js";
 import { NEXMARK_QUERIES } from "../src/nexmark/queries/index.js";
 import { runNexmarkQuery } from "../src/nexmark/run-query.js";
-import { readCommandLine } from "./command-line.js";
+import { numberOption, readCommandLine } from "./command-line.js";
 
 const V8_FLAGS = ["--max-semi-space-size=64"];
 
@@ -70,14 +70,14 @@ const values = readCommandLine(HELP, {
   repeat: { type: "string", default: "1" },
   child: { type: "string" },
 });
-const events = Number(values.events);
+const events = numberOption("--events", values.events, HELP);
 
 if (values.child !== undefined) {
   process.stdout.write(`${JSON.stringify(await child(values.child, events))}\n`);
 } else {
   const self = fileURLToPath(import.meta.url);
   const names = values.queries.split(",");
-  const repeat = Number(values.repeat);
+  const repeat = numberOption("--repeat", values.repeat, HELP);
   const figures: Array<Figure & { runs: number[] }> = [];
   process.stderr.write(
     `Nexmark, ${events.toLocaleString("en-US")} events per run, best of ${repeat}, ${cpus().length} cores\n`,
