@@ -26,7 +26,7 @@ import {
 } from "./line-scanner.js";
 import { nativeLineScan } from "./native-line-scanner.js";
 import type { RecordLimits } from "./record-limits.js";
-import { type StreamDefinition, toEventTime } from "./stream-definition.js";
+import type { StreamDefinition } from "./stream-definition.js";
 
 /**
  * The event time of an accepted line, `bytes[start..end)` without its newline (null when it has none), or
@@ -114,25 +114,11 @@ export function compileLineCheck(
   const trim = cleanse.trim === true;
   if (options.scanner !== "javascript") {
     const native = nativeLineScan(root, { trim, maxDepth: limits.maxDepth, eventField, defaultFields });
-    if (native !== undefined) {
-      const { line, batch } = native;
-      const check = (bytes: Buffer, start: number, end: number) => eventTimeOf(line(bytes, start, end));
-      const lines: LineBatchCheck = {
-        scan: (bytes, start, end) => batch.scan(bytes, start, end),
-        lineEnd: (i) => batch.lineEnd(i),
-        answer: (i, bytes) => eventTimeOf(batch.answer(i, bytes)),
-      };
-      return Object.assign(check, { lines });
-    }
+    if (native !== undefined) return Object.assign(native.line, { lines: native.batch });
     if (options.scanner === "native") return undefined;
   }
   const scanner = new LineScanner(trim, limits.maxDepth);
   return (bytes, start, end) => scanner.check(bytes, start, end, root, eventField, defaultFields);
-}
-
-/** A native scan's answer as a LineCheck's: the event time of the event value it found. */
-function eventTimeOf(value: number | string | null | undefined): number | null | undefined {
-  return value === undefined || value === null ? value : toEventTime(value);
 }
 
 /** The rule for an object schema, or undefined when it uses anything a check does not decide. */

@@ -7,7 +7,9 @@
  * reference: tests check that both give the same answers on random lines.
  */
 import { createRequire } from "node:module";
+import type { LineBatchCheck } from "./line-check.js";
 import type { FieldRule, ObjectRule } from "./line-scanner.js";
+import { toEventTime } from "./stream-definition.js";
 
 /** What a native scan answers: undefined (in doubt), null (accepted, no event time) or the event time's value. */
 type NativeAnswer = number | string | null | undefined;
@@ -52,7 +54,13 @@ interface NativeFieldSpec
 }
 
 /** A native scan of one line, e.g. `scan(bytes, 0, bytes.length)` → 1714557600000 (the event value). */
-export type NativeLineScan = (bytes: Buffer, start: number, end: number) => NativeAnswer;
+/** A line's answer as a line check gives it: the event time of the event value found (see LineCheck). */
+function eventTimeOf(value: NativeAnswer): number | null | undefined {
+  return value === undefined || value === null ? value : toEventTime(value);
+}
+
+/** The line check of one line, e.g. `scan(bytes, 0, bytes.length)` → 1714557600000. */
+export type NativeLineScan = (bytes: Buffer, start: number, end: number) => number | null | undefined;
 
 /** Lines answered per native call: a call costs about as much as scanning a short line, so many go at once. */
 const LINES_PER_CALL = 1024;
@@ -60,12 +68,12 @@ const LINES_PER_CALL = 1024;
 /**
  * The lines of a stretch of bytes scanned in one native call, e.g. `const n = batch.scan(bytes, 0, bytes.length)`,
  * then for i < n: `batch.lineEnd(i)` (where line i ends: its newline, or the stretch's end) and
- * `batch.answer(i, bytes)` (the event time's value, null, or undefined when in doubt). A scan answers at most
+ * `batch.answer(i, bytes)` (as a LineCheck answers: the event time, null, or undefined when in doubt). A scan answers at most
  * LINES_PER_CALL lines: scan again after the last line answered. The answers hold until the next scan, and
  * only numbers are kept (no reference to the bytes, which may be a large body). One batch per stream and
  * thread is enough: a scan and the reading of its answers run without a pause in between.
  */
-export class NativeLineBatch {
+export class NativeLineBatch implements LineBatchCheck {
   private readonly out = new Float64Array(4 * LINES_PER_CALL);
 
   constructor(
@@ -82,15 +90,15 @@ export class NativeLineBatch {
   }
 
   /** Line i's answer; `bytes` are those of the scan (a string event time is read from them). */
-  answer(i: number, bytes: Buffer): NativeAnswer {
+  answer(i: number, bytes: Buffer): number | null | undefined {
     const at = 4 * i;
     switch (this.out[at + 1]) {
       case 1:
         return null;
       case 2:
-        return this.out[at + 2]!;
+        return toEventTime(this.out[at + 2]);
       case 3:
-        return bytes.toString("utf8", this.out[at + 2], this.out[at + 3]);
+        return toEventTime(bytes.toString("utf8", this.out[at + 2], this.out[at + 3]));
       default:
         return undefined;
     }
@@ -167,7 +175,7 @@ export function nativeLineScan(
   const scanner = native.createScanner({ objects, ...options });
   const check = native.check;
   return {
-    line: (bytes, start, end) => check(scanner, bytes, start, end),
+    line: (bytes, start, end) => eventTimeOf(check(scanner, bytes, start, end)),
     batch: new NativeLineBatch(native, scanner),
   };
 }
