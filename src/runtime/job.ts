@@ -115,8 +115,6 @@ export class Job {
   private cancelIdleCheckpoint: (() => void) | undefined;
   /** Whether batches or timers were processed since the last checkpoint (their output is not committed). */
   private uncommitted = false;
-  /** When the last checkpoint completed (or the job started), on the job's clock. */
-  private lastCheckpointAt: number;
   private readonly pendingCheckpoints = new Map<
     number,
     {
@@ -162,7 +160,6 @@ export class Job {
       throw new RangeError(`idleCheckpointPause must be a number of ms ≥ 0, got ${pause}`);
     }
     this.idleCheckpointPause = pause;
-    this.lastCheckpointAt = this.startedAt;
     if (options.restoreFrom !== undefined) this.nextCheckpointId = options.restoreFrom.id + 1;
     this.channel = new BoundedChannel(options.queueCapacity ?? 8);
     const env = {
@@ -506,17 +503,14 @@ export class Job {
     const pause = this.idleCheckpointPause;
     if (pause === undefined || !this.uncommitted || this.stopped || this.pendingCheckpoints.size > 0)
       return false;
-    const wait = this.lastCheckpointAt + pause - this.clock.now();
+    const wait = (this.lastCheckpoint?.at ?? this.startedAt) + pause - this.clock.now();
     if (wait <= 0) {
-      this.cancelIdleCheckpoint?.();
-      this.cancelIdleCheckpoint = undefined;
       this.checkpoint().catch(() => {});
       return true;
     }
     this.cancelIdleCheckpoint ??= this.clock.schedule(wait, () => {
       this.cancelIdleCheckpoint = undefined;
-      if (this.stopped || !this.uncommitted || this.pendingCheckpoints.size > 0) return;
-      this.checkpoint().catch(() => {});
+      this.requestIdleCheckpoint();
     });
     return false;
   }
@@ -525,7 +519,6 @@ export class Job {
     const pending = this.pendingCheckpoints.get(checkpointId);
     if (pending === undefined) return;
     this.uncommitted = false;
-    this.lastCheckpointAt = this.clock.now();
     // An idle checkpoint waiting for its pause now counts from this one.
     this.cancelIdleCheckpoint?.();
     this.cancelIdleCheckpoint = undefined;
