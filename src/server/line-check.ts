@@ -208,7 +208,6 @@ function fieldRule(name: string, schema: unknown, coerce: boolean): FieldRule | 
     return undefined;
   }
   return {
-    name,
     nameBytes: Buffer.from(name, "latin1"),
     types,
     minLength,

@@ -17,7 +17,6 @@ export const OBJECT = 32;
 
 /** What a field's value is checked against, compiled from its schema (line-check.ts). */
 export interface FieldRule {
-  readonly name: string;
   /** The name's bytes (ASCII: schemas with other names get no check). */
   readonly nameBytes: Uint8Array;
   /** Bits of the JSON types allowed (NUMBER includes INTEGER: `number` allows both). */
@@ -124,8 +123,7 @@ export class LineScanner {
     }
     if (this.nonAscii && !isUtf8(bytes.subarray(start, end))) return undefined;
     if (!this.eventSeen || this.eventValue === null) return null;
-    const time = toEventTime(this.eventValue);
-    return time === undefined ? undefined : time;
+    return toEventTime(this.eventValue);
   }
 
   /**

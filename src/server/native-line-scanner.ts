@@ -156,7 +156,7 @@ export function nativeLineScan(
     objects.push(entry);
     for (const field of rule.fields) {
       // The bounds go as they are; the enum is split by type, the nested object given by its index.
-      const { name: _name, enumValues, enumStrings, object, ...bounds } = field;
+      const { enumValues, enumStrings, object, ...bounds } = field;
       const allowed = enumValues === undefined ? [] : [...enumValues];
       entry.fields.push({
         ...bounds,

@@ -119,7 +119,8 @@ function ingestBodyOf(answer: Extract<NdjsonCheckAnswer, { body: Uint8Array }>):
       const time = eventTimes[i]!;
       checkedEventTimes[i] = Number.isNaN(time) ? null : time;
     } else {
-      records[i] = JSON.parse(typeof text === "string" ? text : body.toString("utf8", text.start, text.end));
+      // An undecided line always comes as text (NdjsonLines keeps it decoded), never as a span.
+      records[i] = JSON.parse(text as string);
     }
   }
   const sizes = Array.from(answer.sizes);

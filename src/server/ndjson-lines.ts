@@ -59,7 +59,8 @@ export class NdjsonLines {
 
   /** Takes the last line (the bytes after the last newline). */
   end(): ApiError | undefined {
-    const rest = Buffer.concat(this.pending);
+    // One piece stays a slice of its chunk (as every other line is): no copy.
+    const rest = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     return rest.length === 0 ? undefined : this.takeCompleteLines(rest);
   }
