@@ -15,7 +15,7 @@ import type { Durability } from "./sqlite-database.js";
 const BACKSTOP_BYTES = 64 * 1024 * 1024;
 
 /** Where a checkpoint worker is in its life (an Int32 shared with it). */
-export const WorkerState = { Starting: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+export const WorkerState = { Starting: 0, Open: 1, Closed: 2 } as const;
 
 /** How long `close()` waits for the worker to close its connection (it may be in the middle of a sync). */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -64,7 +64,6 @@ export class WalCheckpointer {
       void this.worker.terminate();
       return;
     }
-    Atomics.compareExchange(state, 0, WorkerState.Open, WorkerState.Closing);
     this.worker.postMessage("close");
     const deadline = Date.now() + CLOSE_TIMEOUT_MS;
     for (let now = Date.now(); now < deadline; now = Date.now()) {
