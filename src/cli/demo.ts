@@ -19,6 +19,7 @@ import { demoCatalog } from "./demo-catalog.js";
 import { HttpFeeder } from "./demo-feed.js";
 import { OptionError, parseInteger } from "./integer-option.js";
 import type { CommandIo } from "./nexmark-run.js";
+import { IDLE_CHECKPOINT_PAUSE } from "./run-command.js";
 import {
   parseServerOptions,
   SERVER_OPTIONS,
@@ -133,7 +134,11 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     let resumed = false;
     const running = catalog.examples.map(({ pipeline }) => {
       // Checkpoints also as soon as a pipeline caught up, so the dashboard's views change within milliseconds.
-      const { job, resumedFrom } = startDurable(pipeline, { store: store!, clock, idleCheckpointPause: 10 });
+      const { job, resumedFrom } = startDurable(pipeline, {
+        store: store!,
+        clock,
+        idleCheckpointPause: IDLE_CHECKPOINT_PAUSE,
+      });
       jobs.push(job);
       if (resumedFrom !== undefined) {
         resumed = true;

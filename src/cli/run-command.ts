@@ -20,6 +20,9 @@ import {
   serverOptionsUsage,
 } from "./server-options.js";
 
+/** The idle checkpoints' pause of `sluice run` and `sluice demo` (ms): views change within milliseconds. */
+export const IDLE_CHECKPOINT_PAUSE = 10;
+
 export const RUN_USAGE = `Usage: sluice run FILE [options]
 
 Runs the pipeline exported (default export) by FILE (.js, .mjs, or .ts with typescript installed) on the
@@ -33,7 +36,7 @@ Options:
                                everything and stop (a backfill)
   --checkpoint-interval MS     milliseconds between checkpoints (default 1000)
   --idle-checkpoint MS|off     also checkpoint as soon as the pipeline caught up with its input, at least MS
-                               after the previous checkpoint (default 10), so views show new results within
+                               after the previous checkpoint (default ${IDLE_CHECKPOINT_PAUSE}), so views show new results within
                                milliseconds; off: only every --checkpoint-interval
   --durability process|machine process (default): survives a process crash; machine: also power loss
   --port N                     HTTP port for ingest, views, DLQ and metrics (default 8080; 0: any free port)
@@ -87,7 +90,7 @@ export async function runRun(argv: string[], io: CommandIo): Promise<number> {
   let positionals: string[];
   let logStart: LogStart | undefined;
   let interval = 1000;
-  let idlePause: number | undefined = 10;
+  let idlePause: number | undefined = IDLE_CHECKPOINT_PAUSE;
   let durability: "process" | "machine" = "process";
   let port = 8080;
   try {
