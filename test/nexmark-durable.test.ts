@@ -3,15 +3,13 @@
  * with the same command, ends with FILE holding exactly the rows of an uninterrupted run.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { startSluice } from "../src/cli/cli-test-process.js";
 import { EmbeddedStore } from "../src/store/index.js";
 
-const SLUICE = fileURLToPath(new URL("../src/cli/sluice.js", import.meta.url));
 const EVENTS = 400_000;
 
 /** The id of the last checkpoint committed under `data` for `pipeline` (0 if none), read while a run writes. */
@@ -31,28 +29,21 @@ function lastCheckpoint(data: string, pipeline: string): number {
  * Runs sluice; with `killAfterCheckpoint`, kills it with SIGKILL as soon as it has committed a checkpoint
  * newer than that id (so every kill lands mid-run, after real progress).
  */
-function sluice(
+async function sluice(
   args: string[],
   killAfterCheckpoint?: { data: string; pipeline: string; after: number },
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SLUICE, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const poll =
-      killAfterCheckpoint === undefined
-        ? undefined
-        : setInterval(() => {
-            const { data, pipeline, after } = killAfterCheckpoint;
-            if (lastCheckpoint(data, pipeline) > after) child.kill("SIGKILL");
-          }, 10);
-    child.on("exit", (code, signal) => {
-      if (poll !== undefined) clearInterval(poll);
-      resolve({ code, signal, stderr });
-    });
-  });
+  const run = startSluice(args);
+  const poll =
+    killAfterCheckpoint === undefined
+      ? undefined
+      : setInterval(() => {
+          const { data, pipeline, after } = killAfterCheckpoint;
+          if (lastCheckpoint(data, pipeline) > after) run.child.kill("SIGKILL");
+        }, 10);
+  const code = await run.exited;
+  clearInterval(poll);
+  return { code, signal: run.child.signalCode, stderr: run.stderr() };
 }
 
 describe("durable Nexmark runs survive kill -9", () => {
