@@ -1,5 +1,5 @@
-// The Node-API functions of the line scanner (line_scanner.h): createScanner(rules), check(scanner, bytes,
-// start, end) for one line, checkLines(scanner, bytes, start, end, out) for many. See
+// The Node-API functions of the line scanner (line_scanner.h): createScanner(rules), and checkLines(scanner,
+// bytes, start, end, out), which answers the lines of a stretch of bytes (one line is a stretch too). See
 // src/server/native-line-scanner.ts, which calls them.
 #include <node_api.h>
 
@@ -163,71 +163,6 @@ napi_value CreateScanner(napi_env env, napi_callback_info info) {
   return external;
 }
 
-// The arguments both calls open with: (scanner, bytes: Uint8Array, start, end).
-struct LineArgs {
-  Scanner* scanner = nullptr;
-  const uint8_t* bytes = nullptr;
-  size_t start = 0;
-  size_t end = 0;
-  // Whether bytes is a Uint8Array and start..end a range inside it.
-  bool inRange = false;
-};
-
-// Reads them; false when a Node-API call failed (an exception is then pending).
-bool readLineArgs(napi_env env, const napi_value* args, LineArgs& out) {
-  void* external;
-  void* data;
-  size_t length;
-  napi_typedarray_type type;
-  napi_value arrayBuffer;
-  size_t offset;
-  double start, end;
-  if (napi_get_value_external(env, args[0], &external) != napi_ok ||
-      napi_get_typedarray_info(env, args[1], &type, &length, &data, &arrayBuffer, &offset) != napi_ok ||
-      napi_get_value_double(env, args[2], &start) != napi_ok || napi_get_value_double(env, args[3], &end) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "line scanner: expected (scanner, Uint8Array, start, end)");
-    return false;
-  }
-  out.scanner = static_cast<Scanner*>(external);
-  out.bytes = static_cast<const uint8_t*>(data);
-  out.inRange = type == napi_uint8_array && start >= 0 && end >= start && end <= static_cast<double>(length);
-  if (out.inRange) {
-    out.start = static_cast<size_t>(start);
-    out.end = static_cast<size_t>(end);
-  }
-  return true;
-}
-
-// check(scanner, bytes, start, end) → undefined (in doubt) | null (accepted, no event time) | number | string
-napi_value Check(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CALL(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
-  LineArgs line;
-  if (!readLineArgs(env, args, line)) return nullptr;
-  Scanner* scanner = line.scanner;
-  const uint8_t* bytes = line.bytes;
-  napi_value result;
-  if (!line.inRange || scanner->check(bytes, line.start, line.end) < 0) {
-    CALL(env, napi_get_undefined(env, &result));
-    return result;
-  }
-  switch (scanner->eventKind) {
-    case EventKind::None:
-    case EventKind::Null:
-      CALL(env, napi_get_null(env, &result));
-      break;
-    case EventKind::Number:
-      CALL(env, napi_create_double(env, scanner->eventNumber, &result));
-      break;
-    case EventKind::String:
-      CALL(env, napi_create_string_utf8(env, reinterpret_cast<const char*>(bytes + scanner->eventStart),
-                                        scanner->eventEnd - scanner->eventStart, &result));
-      break;
-  }
-  return result;
-}
-
 // checkLines(scanner, bytes, start, end, out: Float64Array) → lines answered. Splits bytes[start..end) at
 // newlines (the last line ends at `end`) and answers each line (without its newline and a trailing "\r") into
 // four slots of `out`: where the line ends (its newline, or `end`), the answer's kind (0 in doubt, 1 accepted
@@ -237,24 +172,35 @@ napi_value CheckLines(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
   CALL(env, napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
-  LineArgs line;
-  if (!readLineArgs(env, args, line)) return nullptr;
+  void* external;
+  void* data;
+  size_t length;
+  napi_typedarray_type type;
   void* outData;
   size_t outLength;
   napi_typedarray_type outType;
   napi_value arrayBuffer;
   size_t offset;
-  CALL(env, napi_get_typedarray_info(env, args[4], &outType, &outLength, &outData, &arrayBuffer, &offset));
-  if (!line.inRange || outType != napi_float64_array || outLength < 4) {
+  double startArg, endArg;
+  if (napi_get_value_external(env, args[0], &external) != napi_ok ||
+      napi_get_typedarray_info(env, args[1], &type, &length, &data, &arrayBuffer, &offset) != napi_ok ||
+      napi_get_value_double(env, args[2], &startArg) != napi_ok ||
+      napi_get_value_double(env, args[3], &endArg) != napi_ok ||
+      napi_get_typedarray_info(env, args[4], &outType, &outLength, &outData, &arrayBuffer, &offset) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "line scanner: expected (scanner, Uint8Array, start, end, Float64Array)");
+    return nullptr;
+  }
+  if (type != napi_uint8_array || !(startArg >= 0) || !(endArg >= startArg) ||
+      endArg > static_cast<double>(length) || outType != napi_float64_array || outLength < 4) {
     napi_throw_range_error(env, nullptr, "line scanner: checkLines got bad arguments");
     return nullptr;
   }
-  Scanner* scanner = line.scanner;
-  const uint8_t* bytes = line.bytes;
+  auto* scanner = static_cast<Scanner*>(external);
+  const auto* bytes = static_cast<const uint8_t*>(data);
   auto* out = static_cast<double*>(outData);
   const size_t capacity = outLength / 4;
-  const size_t end = line.end;
-  size_t start = line.start;
+  const size_t end = static_cast<size_t>(endArg);
+  size_t start = static_cast<size_t>(startArg);
   size_t count = 0;
   while (count < capacity) {
     const void* newline = end > start ? std::memchr(bytes + start, 10, end - start) : nullptr;
@@ -287,10 +233,9 @@ napi_value CheckLines(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"createScanner", nullptr, CreateScanner, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"check", nullptr, Check, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"checkLines", nullptr, CheckLines, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return nullptr;
+  if (napi_define_properties(env, exports, 2, properties) != napi_ok) return nullptr;
   return exports;
 }
 

@@ -11,12 +11,8 @@ import type { LineBatchCheck } from "./line-check.js";
 import type { FieldRule, ObjectRule } from "./line-scanner.js";
 import { toEventTime } from "./stream-definition.js";
 
-/** What a native scan answers: undefined (in doubt), null (accepted, no event time) or the event time's value. */
-type NativeAnswer = number | string | null | undefined;
-
 interface NativeAddon {
   createScanner(spec: NativeScannerSpec): object;
-  check(scanner: object, bytes: Uint8Array, start: number, end: number): NativeAnswer;
   /** Answers many lines in one call: four slots per line in `out` (see native/line_scanner_addon.cc). */
   checkLines(scanner: object, bytes: Uint8Array, start: number, end: number, out: Float64Array): number;
 }
@@ -51,12 +47,6 @@ interface NativeFieldSpec
   readonly enumFalse: boolean;
   readonly enumNull: boolean;
   readonly object: number;
-}
-
-/** A native scan of one line, e.g. `scan(bytes, 0, bytes.length)` → 1714557600000 (the event value). */
-/** A line's answer as a line check gives it: the event time of the event value found (see LineCheck). */
-function eventTimeOf(value: NativeAnswer): number | null | undefined {
-  return value === undefined || value === null ? value : toEventTime(value);
 }
 
 /** The line check of one line, e.g. `scan(bytes, 0, bytes.length)` → 1714557600000. */
@@ -173,9 +163,9 @@ export function nativeLineScan(
   };
   flatten(root);
   const scanner = native.createScanner({ objects, ...options });
-  const check = native.check;
-  return {
-    line: (bytes, start, end) => eventTimeOf(check(scanner, bytes, start, end)),
-    batch: new NativeLineBatch(native, scanner),
-  };
+  const batch = new NativeLineBatch(native, scanner);
+  // One line is a stretch of one line (one holding a newline is in doubt, as a line must not).
+  const line: NativeLineScan = (bytes, start, end) =>
+    batch.scan(bytes, start, end) === 1 && batch.lineEnd(0) === end ? batch.answer(0, bytes) : undefined;
+  return { line, batch };
 }
