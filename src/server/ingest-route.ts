@@ -159,25 +159,27 @@ export function ingest(
     ctx.metrics.dlqEntries.inc({ reason: "invalid" }, rejected.length);
     ctx.metrics.ingestRecords.inc({ stream: name, result: "rejected" }, rejected.length);
   }
-  const appendAndAnswer = (): { status: number; payload: unknown } => {
+  const append = (): { status: number; payload: unknown } => {
     let offsets: IngestReply["offsets"] = null;
     if (valid.length > 0) {
       const range = ctx.store.log.append(name, valid, eventTimes, now, validTexts);
       offsets = { first: range.first, last: range.last };
     }
-    const reply = ingestReply(name, valid.length, rejected, offsets);
-    if (idempotencyKey !== undefined) {
-      ctx.idempotency.persist(name, idempotencyKey, { status: reply.status, body: reply.payload }, now);
-    }
-    return reply;
+    return ingestReply(name, valid.length, rejected, offsets);
   };
-  // With a key, the reply commits with the records it acknowledges: a crash keeps both or neither, so a retry
-  // that finds no reply finds no records either.
-  const answer =
-    idempotencyKey === undefined
-      ? appendAndAnswer()
-      : ctx.store.logDb.transaction(appendAndAnswer).immediate();
-  if (idempotencyKey !== undefined) {
+  let answer: { status: number; payload: unknown };
+  if (idempotencyKey === undefined) {
+    answer = append();
+  } else {
+    // With a key, the reply commits with the records it acknowledges: a crash keeps both or neither, so a retry
+    // that finds no reply finds no records either.
+    answer = ctx.store.logDb
+      .transaction(() => {
+        const reply = append();
+        ctx.idempotency.persist(name, idempotencyKey, { status: reply.status, body: reply.payload }, now);
+        return reply;
+      })
+      .immediate();
     ctx.idempotency.rememberCommitted(
       name,
       idempotencyKey,
